@@ -1,0 +1,88 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ConfigStore } from '../src/config/store';
+import type { NotificationLedger } from '../src/store/notifications';
+import type { IncidentView } from '../src/incident/view';
+import type { NotificationMessage, NotifierContext, ThreadRef } from '../src/notifiers/types';
+import { deliver } from '../src/notifiers/deliver';
+import { DeliveryError } from '../src/notifiers/errors';
+import { renderMessage, TemplateError } from '../src/templates/render';
+
+export interface NotifyArgs {
+  tenant: string;
+  receiver: string;
+  kind: NotificationMessage['kind'];
+  incident: IncidentView;
+  idempotencyKey: string;
+  /** What the first send to this receiver returned: resolve/ack updates go to the same thread. */
+  thread?: ThreadRef;
+}
+
+export interface NotifyResult {
+  receiver: string;
+  thread?: ThreadRef;
+  response?: string;
+  /** True when the ledger showed this key was already delivered (a retry or replay): nothing was sent. */
+  duplicate?: boolean;
+}
+
+/**
+ * Sends one message to one receiver, exactly once per idempotency key: the ledger is checked before
+ * sending and written after. Failures are classified for Temporal's retry policy: Retry-After becomes
+ * the next retry delay; a vendor's 4xx is not retried.
+ */
+export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; notifier: NotifierContext }) {
+  return async function notify(args: NotifyArgs): Promise<NotifyResult> {
+    const tenant = deps.config.tenant(args.tenant);
+    const receiver = tenant?.receivers[args.receiver];
+    if (!tenant || !receiver) {
+      throw ApplicationFailure.nonRetryable(`receiver ${args.tenant}/${args.receiver} is not configured`, 'UnknownReceiver');
+    }
+    const claim = await deps.ledger.claim(args.idempotencyKey, {
+      incidentId: args.incident.id,
+      tenant: args.tenant,
+      receiver: args.receiver,
+      kind: args.kind,
+    });
+    if (claim.status === 'sent') {
+      return { receiver: args.receiver, thread: claim.thread ?? undefined, response: claim.response ?? undefined, duplicate: true };
+    }
+    let rendered: { title: string; text: string };
+    try {
+      rendered = renderMessage(receiver.type, tenant.templates, { kind: args.kind, incident: args.incident, now: new Date().toISOString() });
+    } catch (err) {
+      if (err instanceof TemplateError) {
+        await deps.ledger.markFailed(args.idempotencyKey, err.message);
+        throw ApplicationFailure.nonRetryable(err.message, 'TemplateError');
+      }
+      throw err;
+    }
+    try {
+      const result = await deliver(
+        {
+          tenant: args.tenant,
+          receiverName: args.receiver,
+          receiver,
+          mode: args.thread && args.kind !== 'firing' ? 'update' : 'send',
+          message: { kind: args.kind, incident: args.incident, ...rendered, idempotencyKey: args.idempotencyKey, thread: args.thread },
+        },
+        deps.notifier,
+      );
+      await deps.ledger.markSent(args.idempotencyKey, result);
+      return { receiver: args.receiver, thread: result.thread, response: result.response };
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      if (!err.retryable) {
+        await deps.ledger.markFailed(args.idempotencyKey, err.message);
+        throw ApplicationFailure.create({ message: err.message, type: 'DeliveryRejected', nonRetryable: true });
+      }
+      const attempt = Context.current().info.attempt;
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: 'DeliveryFailed',
+        details: [{ status: err.opts.status, attempt }],
+        // The vendor said when to come back; Temporal's backoff would otherwise guess.
+        nextRetryDelay: err.opts.retryAfterMs !== undefined ? Math.max(err.opts.retryAfterMs, 1000) : undefined,
+      });
+    }
+  };
+}

@@ -1,0 +1,37 @@
+import { readEnv } from '../../config/env';
+import { startKlaxon } from '../../runtime';
+
+/** `klaxon start`: the whole product on embedded defaults (or the servers named in the environment). */
+export async function start(): Promise<number> {
+  const env = readEnv();
+  const klaxon = await startKlaxon({ env });
+  klaxon.log.info(
+    { webhook: `${klaxon.url}/webhook/<tenant>`, temporal: klaxon.temporalAddress, webUi: klaxon.temporalUiUrl ?? 'external' },
+    'klaxon is up',
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      klaxon.log.info({ signal }, 'shutting down');
+      klaxon.stop().then(
+        () => resolve(0),
+        (err) => {
+          klaxon.log.error({ err: (err as Error).message }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGHUP', () => {
+      try {
+        klaxon.config.reload();
+        klaxon.log.info('configuration reloaded');
+      } catch (err) {
+        klaxon.log.error({ err: (err as Error).message }, 'configuration reload failed; keeping the old one');
+      }
+    });
+  });
+}

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../../config/load';
+import type { KlaxonConfig } from '../../config/schema';
+
+export function summarise(config: KlaxonConfig): string {
+  const lines = [`ok: ${Object.keys(config.tenants).length} tenant(s)`];
+  for (const [name, t] of Object.entries(config.tenants)) {
+    lines.push(
+      `  ${name}: ${Object.keys(t.receivers).length} receiver(s), ${Object.keys(t.escalationPolicies).length} polic(ies), ` +
+        `${t.routes.length} route(s), default policy ${t.defaultPolicy}, grouping by ${t.groupBy}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `klaxon validate <file>`: every problem with its path and exit 1, or a summary and exit 0. */
+export async function validate(args: string[]): Promise<number> {
+  const file = args[0] ?? process.env.KLAXON_CONFIG ?? 'config/tenants.yaml';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`${file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const r = parseConfig(text);
+  if (!r.ok) {
+    process.stderr.write(`${file}: ${r.problems.length} problem(s)\n`);
+    for (const p of r.problems) process.stderr.write(`${p.path}: ${p.message}\n`);
+    return 1;
+  }
+  process.stdout.write(summarise(r.config) + '\n');
+  return 0;
+}

@@ -1,0 +1,50 @@
+import { start } from './commands/start';
+import { validate } from './commands/validate';
+import { act, incidents } from './commands/incidents';
+
+const USAGE = `usage: klaxon <command>
+
+  start                      run Klaxon (Temporal, worker, HTTP server, audit store)
+  validate [file]            check a tenants file; prints every problem with its path
+  incidents [--status S]     list the tenant's incidents (KLAXON_URL, KLAXON_TOKEN)
+  ack <id> [--note T]        acknowledge an incident
+  resolve <id> [--note T]    resolve an incident
+  model eval --data F ...    evaluate an anomaly model on a labelled CSV
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'validate':
+      return validate(args);
+    case 'incidents':
+      return incidents(args);
+    case 'ack':
+    case 'resolve':
+      return act(command, args);
+    case 'model': {
+      if (args[0] === 'eval') return (await import('./commands/model-eval')).modelEval(args.slice(1));
+      process.stderr.write('usage: klaxon model eval --data <csv> --label <column> --model iforest|autoencoder|ensemble [--seed N] [--json]\n');
+      return 2;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`klaxon: ${err.message}\n`);
+    process.exit(1);
+  },
+);

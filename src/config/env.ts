@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Process settings from the environment (infrastructure); tenants live in the YAML file. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  KLAXON_CONFIG: z.string().default('config/tenants.yaml'),
+  KLAXON_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().optional(),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  KLAXON_TASK_QUEUE: z.string().default('klaxon'),
+  /** Web UI port of the embedded dev server; 0 turns the UI off. */
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
+  TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
+  LOG_LEVEL: z.string().default('info'),
+});
+
+export type KlaxonEnv = z.infer<typeof envSchema>;
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): KlaxonEnv {
+  const r = envSchema.safeParse(env);
+  if (!r.success) {
+    throw new Error('invalid environment:\n' + r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  return r.data;
+}

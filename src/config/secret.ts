@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * A resolved secret. It prints as `[redacted]` everywhere (logs, JSON, errors), so a config object
+ * can be logged or passed around without leaking; only `reveal()` gives the value to the code that
+ * puts it on the wire.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(readonly envVar: string, value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Secret(${this.envVar})`;
+  }
+}
+
+const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/** Where `${VAR}` references are resolved; tests and `klaxon validate` can pass their own. */
+export type EnvSource = Record<string, string | undefined>;
+let currentEnv: EnvSource = process.env;
+export function withEnv<T>(env: EnvSource, fn: () => T): T {
+  const prev = currentEnv;
+  currentEnv = env;
+  try {
+    return fn();
+  } finally {
+    currentEnv = prev;
+  }
+}
+
+/**
+ * A config field that holds a secret. The file must reference it as `${ENV_VAR}`; writing the value
+ * inline is an error, so secrets never land in a repository with the tenant file.
+ */
+export function secret() {
+  return z.string().transform((raw, ctx): Secret => {
+    const m = ENV_REF.exec(raw.trim());
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: 'secrets must be an ${ENV_VAR} reference, not written inline' });
+      return z.NEVER;
+    }
+    const value = currentEnv[m[1]];
+    if (value === undefined || value === '') {
+      ctx.addIssue({ code: 'custom', message: `env var ${m[1]} is not set` });
+      return z.NEVER;
+    }
+    return new Secret(m[1], value);
+  });
+}
+
+/** Collects every secret value in a tree, so errors and logs can scrub them (see redact()). */
+export function secretValues(tree: unknown, out: string[] = []): string[] {
+  if (tree instanceof Secret) out.push(tree.reveal());
+  else if (Array.isArray(tree)) tree.forEach((v) => secretValues(v, out));
+  else if (tree && typeof tree === 'object') Object.values(tree).forEach((v) => secretValues(v, out));
+  return out;
+}
+
+/** Replaces every occurrence of the given secrets in a text (vendor error bodies echo URLs and tokens). */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}

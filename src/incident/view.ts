@@ -1,0 +1,44 @@
+/**
+ * The incident as people and channels see it: the `state` query's answer, the REST API's body and
+ * the context templates render. Plain data only, so workflow code can build it deterministically.
+ */
+export type IncidentStatus = 'firing' | 'acknowledged' | 'resolved';
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface AlertView {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  kind: string;
+  actor: string;
+  details: Record<string, unknown>;
+}
+
+export interface IncidentView {
+  id: string;
+  tenant: string;
+  workflowId: string;
+  runId: string;
+  title: string;
+  status: IncidentStatus;
+  /** Severity after classification (what pages are based on); `declaredSeverity` is the alert's own. */
+  severity: Severity;
+  declaredSeverity: Severity;
+  alertname: string;
+  service: string;
+  startedAt: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  commonLabels: Record<string, string>;
+  alerts: AlertView[];
+  links: { workflow: string; incident: string; runbook?: string; ack?: string };
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,113 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { AlertmanagerAlert, AlertmanagerPayload } from '../alertmanager/payload';
+import type { TenantConfig } from '../config/schema';
+import type { AlertView } from '../incident/view';
+import { incidentId, incidentWorkflowId } from '../incident/ids';
+import { maxSeverity, severityOf } from '../incident/severity';
+import { KlaxonAlertName, KlaxonService, KlaxonSeverity, KlaxonStatus, KlaxonTenant } from '../temporal/searchAttributes';
+import { alertsSignal, INCIDENT_WORKFLOW, type AlertsUpdate, type IncidentInput } from '../../workflows/definitions';
+import type { incidentWorkflow } from '../../workflows/incident';
+import { alertsReceived, incidentsStarted } from '../metrics';
+import { groupDigest, Lru } from './digest';
+
+export interface IngestedIncident {
+  incidentId?: string;
+  workflowId: string;
+  /** started: a new incident; updated: signalled; unchanged: a re-send, nothing written; no-incident: resolved with nothing open. */
+  outcome: 'started' | 'updated' | 'unchanged' | 'no-incident';
+}
+
+interface Group {
+  key: string;
+  alerts: AlertView[];
+  commonLabels: Record<string, string>;
+}
+
+function toView(a: AlertmanagerAlert): AlertView {
+  return {
+    fingerprint: a.fingerprint,
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: a.startsAt,
+    endsAt: a.endsAt,
+    generatorURL: a.generatorURL,
+  };
+}
+
+/** Splits a payload into incidents according to the tenant's grouping. */
+export function groupsOf(payload: AlertmanagerPayload, groupBy: TenantConfig['groupBy']): Group[] {
+  if (groupBy === 'fingerprint') {
+    return payload.alerts.map((a) => ({ key: a.fingerprint, alerts: [toView(a)], commonLabels: a.labels }));
+  }
+  return [{ key: payload.groupKey, alerts: payload.alerts.map(toView), commonLabels: payload.commonLabels }];
+}
+
+/**
+ * Turns a validated Alertmanager payload into incident workflows: starts one per new group,
+ * signals the running one when the group changed, and does nothing for an unchanged re-send.
+ */
+export class IngestService {
+  private readonly seen = new Lru<{ digest: string; incidentId?: string }>(100_000);
+
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async ingest(tenantName: string, tenant: TenantConfig, payload: AlertmanagerPayload): Promise<IngestedIncident[]> {
+    for (const a of payload.alerts) alertsReceived.inc({ tenant: tenantName, status: a.status });
+    return Promise.all(groupsOf(payload, tenant.groupBy).map((g) => this.ingestGroup(tenantName, g)));
+  }
+
+  private async ingestGroup(tenant: string, group: Group): Promise<IngestedIncident> {
+    const workflowId = incidentWorkflowId(tenant, group.key);
+    const digest = groupDigest(group.alerts);
+    const known = this.seen.get(workflowId);
+    if (known?.digest === digest) return { workflowId, incidentId: known.incidentId, outcome: 'unchanged' };
+
+    const receivedAt = new Date().toISOString();
+    const firing = group.alerts.some((a) => a.status === 'firing');
+    if (!firing) {
+      // Resolving something that is not open must not open an incident just to close it.
+      try {
+        const handle = this.client.workflow.getHandle(workflowId);
+        await handle.signal(alertsSignal, { alerts: group.alerts, receivedAt });
+        const runId = (await handle.describe()).runId;
+        const id = incidentId(tenant, workflowId, runId);
+        this.seen.set(workflowId, { digest, incidentId: id });
+        return { workflowId, incidentId: id, outcome: 'updated' };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) {
+          this.seen.set(workflowId, { digest });
+          return { workflowId, outcome: 'no-incident' };
+        }
+        throw err;
+      }
+    }
+
+    const input: IncidentInput = { tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt };
+    const labels = group.commonLabels;
+    const first = group.alerts[0].labels;
+    const handle = await this.client.workflow.signalWithStart<typeof incidentWorkflow, [AlertsUpdate]>(INCIDENT_WORKFLOW, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [input],
+      signal: alertsSignal,
+      signalArgs: [{ alerts: group.alerts, receivedAt }],
+      typedSearchAttributes: [
+        { key: KlaxonTenant, value: tenant },
+        { key: KlaxonAlertName, value: labels.alertname ?? first.alertname ?? '' },
+        { key: KlaxonService, value: labels.service ?? first.service ?? '' },
+        { key: KlaxonSeverity, value: maxSeverity(group.alerts.map((a) => severityOf(a.labels))) },
+        { key: KlaxonStatus, value: 'firing' },
+      ],
+    });
+    const id = incidentId(tenant, workflowId, handle.signaledRunId);
+    // Without a cache entry (first sight, or after a restart) a signal to a running run counts as started.
+    const isNew = known?.incidentId !== id;
+    if (isNew) incidentsStarted.inc({ tenant });
+    this.seen.set(workflowId, { digest, incidentId: id });
+    return { workflowId, incidentId: id, outcome: isNew ? 'started' : 'updated' };
+  }
+}

@@ -1,0 +1,30 @@
+import { Counter, Histogram, collectDefaultMetrics, register } from 'prom-client';
+
+/** Klaxon's own Prometheus metrics; channel metrics live beside the notifiers. */
+let defaultsStarted = false;
+export function startDefaultMetrics(): void {
+  if (defaultsStarted) return;
+  defaultsStarted = true;
+  collectDefaultMetrics();
+}
+
+export const alertsReceived = new Counter({
+  name: 'klaxon_alerts_received_total',
+  help: 'Alerts received on the webhook, by tenant and alert status',
+  labelNames: ['tenant', 'status'] as const,
+});
+
+export const webhookDuration = new Histogram({
+  name: 'klaxon_webhook_duration_seconds',
+  help: 'Time to accept an Alertmanager webhook (validation, grouping, Temporal signal/start)',
+  labelNames: ['tenant', 'code'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+});
+
+export const incidentsStarted = new Counter({
+  name: 'klaxon_incidents_started_total',
+  help: 'Incident workflows started',
+  labelNames: ['tenant'] as const,
+});
+
+export { register };

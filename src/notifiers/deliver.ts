@@ -1,0 +1,126 @@
+import type { ReceiverConfig } from '../config/receivers';
+import { secretValues, redact } from '../config/secret';
+import { notifierFor } from './registry';
+import type { DeliveryResult, NotificationMessage, NotifierContext } from './types';
+import { CircuitOpenError, DeliveryError } from './errors';
+import { defaultRateLimiter, type RateLimit, type RateLimiter } from './rateLimit';
+import { defaultCircuitBreakers, DEFAULT_BREAKER, type BreakerSettings, type CircuitBreakers } from './circuitBreaker';
+import { truncateText } from './truncate';
+import { recordDelivery, recordReceiverUp } from './metrics';
+import { secretVariants } from './secretVariants';
+
+export interface DeliveryRequest {
+  tenant: string;
+  receiverName: string;
+  receiver: ReceiverConfig;
+  message: NotificationMessage;
+  /** Update what an earlier send created (message.thread must be set) instead of posting anew. */
+  mode: 'send' | 'update';
+  /** The tenant's receivers, so an open circuit can hand the message to `receiver.fallback`. */
+  receivers?: Record<string, ReceiverConfig>;
+}
+
+/** Runtime hooks (not part of the serialisable request). */
+export interface DeliverOptions {
+  /** Aborts a wait in the rate-limit queue (activity cancelled). */
+  signal?: AbortSignal;
+  /** Called about once a second while queued behind the rate limit, for activity heartbeats. */
+  heartbeat?: (waitRemainingMs: number) => void;
+  rateLimiter?: RateLimiter;
+  breakers?: CircuitBreakers;
+}
+
+export function rateLimitOf(receiver: ReceiverConfig, fallback?: RateLimit): RateLimit | undefined {
+  return receiver.rateLimit ? { per: receiver.rateLimit.per, everyMs: receiver.rateLimit.every } : fallback;
+}
+
+function breakerSettingsOf(receiver: ReceiverConfig): BreakerSettings {
+  const cb = receiver.circuitBreaker;
+  return cb ? { failures: cb.failures, cooldownMs: cb.cooldown } : DEFAULT_BREAKER;
+}
+
+/** Shortens the rendered text to the channel's limit ("… and N more alerts"). */
+function fitText(message: NotificationMessage, max: number | undefined): NotificationMessage {
+  return max === undefined || message.text.length <= max ? message : { ...message, text: truncateText(message.text, max) };
+}
+
+/**
+ * Delivers one message to one receiver: circuit breaker (or its fallback receiver), rate-limit
+ * queue, the notifier's send or update, metrics; any error that escapes is a DeliveryError that
+ * carries no secret of the receiver.
+ */
+export async function deliver(req: DeliveryRequest, ctx: NotifierContext, opts: DeliverOptions = {}): Promise<DeliveryResult> {
+  return deliverOnce(req, ctx, opts, new Set());
+}
+
+async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: DeliverOptions, visited: Set<string>): Promise<DeliveryResult> {
+  const { tenant, receiverName, receiver } = req;
+  const channel = receiver.type;
+  const notifier = notifierFor(channel);
+  const breakers = opts.breakers ?? defaultCircuitBreakers;
+  const settings = breakerSettingsOf(receiver);
+
+  const admission = breakers.admit(tenant, receiverName, settings);
+  if (!admission.allowed) {
+    visited.add(receiverName);
+    const fallbackName = receiver.fallback;
+    const fallback = fallbackName && !visited.has(fallbackName) ? req.receivers?.[fallbackName] : undefined;
+    if (fallbackName && fallback) {
+      recordDelivery(tenant, channel, 'fallback');
+      // The thread belongs to the primary's vendor, so the fallback always posts anew, and its
+      // thread is not handed back (it would be stored as the primary's).
+      const res = await deliverOnce(
+        { ...req, receiverName: fallbackName, receiver: fallback, mode: 'send', message: { ...req.message, thread: undefined } },
+        ctx,
+        opts,
+        visited,
+      );
+      return { response: `via fallback ${fallbackName}: ${res.response ?? 'delivered'}` };
+    }
+    recordDelivery(tenant, channel, 'circuit_open');
+    throw new CircuitOpenError(tenant, receiverName, admission.retryAfterMs);
+  }
+
+  const secrets = secretVariants(secretValues(receiver));
+  const limit = rateLimitOf(receiver, notifier.defaultRateLimit);
+  if (limit) {
+    try {
+      await (opts.rateLimiter ?? defaultRateLimiter).acquire(`${tenant}/${receiverName}`, limit, { signal: opts.signal, heartbeat: opts.heartbeat });
+    } catch (err) {
+      breakers.release(tenant, receiverName);
+      throw new DeliveryError(`${receiverName}: cancelled while queued behind the rate limit (${(err as Error).message})`, { retryable: true });
+    }
+  }
+
+  const message = fitText(req.message, notifier.maxTextLength);
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  try {
+    const result =
+      req.mode === 'update' && notifier.update && message.thread
+        ? await notifier.update(receiver, { ...message, thread: message.thread }, ctx)
+        : await notifier.send(receiver, message, ctx);
+    breakers.recordSuccess(tenant, receiverName);
+    recordDelivery(tenant, channel, 'success', seconds());
+    recordReceiverUp(tenant, receiverName, true);
+    return result;
+  } catch (err) {
+    const error = scrub(err, secrets, receiverName);
+    // 429 means the vendor is up and asking us to slow down: not a reason to open the circuit.
+    if (error.opts.status === 429) breakers.release(tenant, receiverName);
+    else breakers.recordFailure(tenant, receiverName, error.message, settings);
+    recordDelivery(tenant, channel, error.retryable ? 'retryable_error' : 'failed', seconds());
+    recordReceiverUp(tenant, receiverName, breakers.stateOf(tenant, receiverName) !== 'open');
+    throw error;
+  }
+}
+
+function scrub(err: unknown, secrets: string[], receiverName: string): DeliveryError {
+  if (err instanceof DeliveryError) {
+    return new DeliveryError(redact(err.message, secrets), {
+      ...err.opts,
+      vendorMessage: err.opts.vendorMessage && redact(err.opts.vendorMessage, secrets),
+    });
+  }
+  return new DeliveryError(redact(`${receiverName}: ${(err as Error).message}`, secrets), { retryable: true });
+}

@@ -1,0 +1,71 @@
+import type { ReceiverOf } from '../config/receivers';
+import type { NotificationMessage, Notifier, NotifierContext } from './types';
+import { DeliveryError } from './errors';
+import { cutWithEllipsis, truncateText } from './truncate';
+
+/**
+ * PagerDuty Events API v2 (POST /v2/enqueue). The incident id is the dedup_key, so trigger,
+ * acknowledge and resolve all address the same PagerDuty alert without storing anything.
+ */
+
+type PagerDutyConfig = ReceiverOf<'pagerduty'>;
+
+/** payload.summary is limited to 1,024 characters, dedup_key to 255. */
+const SUMMARY_MAX = 1024;
+const DEDUP_MAX = 255;
+/** custom_details text; the whole event must stay under 512 KB. */
+const DETAILS_TEXT_MAX = 16_000;
+
+export function pagerdutyAction(m: NotificationMessage): 'trigger' | 'acknowledge' | 'resolve' {
+  if (m.kind === 'resolved') return 'resolve';
+  if (m.kind === 'acknowledged') return 'acknowledge';
+  return 'trigger';
+}
+
+export function pagerdutyEvent(c: PagerDutyConfig, m: NotificationMessage) {
+  const inc = m.incident;
+  const action = pagerdutyAction(m);
+  const base = { routing_key: c.routingKey.reveal(), event_action: action, dedup_key: inc.id.slice(0, DEDUP_MAX) };
+  if (action !== 'trigger') return base;
+  return {
+    ...base,
+    payload: {
+      summary: cutWithEllipsis(m.title, SUMMARY_MAX),
+      source: c.source ?? (inc.service || 'klaxon'),
+      severity: c.severity[inc.severity] ?? 'critical',
+      timestamp: inc.startedAt,
+      ...(c.component ? { component: c.component } : {}),
+      ...(c.group ? { group: c.group } : {}),
+      ...(c.class ? { class: c.class } : {}),
+      custom_details: {
+        text: truncateText(m.text, DETAILS_TEXT_MAX),
+        alerts: inc.alerts.length,
+        labels: inc.commonLabels,
+        tenant: inc.tenant,
+      },
+    },
+    client: 'Klaxon',
+    client_url: inc.links.incident,
+    links: [
+      { href: inc.links.incident, text: 'Klaxon incident' },
+      ...(inc.links.runbook ? [{ href: inc.links.runbook, text: 'Runbook' }] : []),
+    ],
+  };
+}
+
+async function enqueue(c: PagerDutyConfig, m: NotificationMessage, ctx: NotifierContext) {
+  const key = c.routingKey.reveal();
+  const res = await ctx.http.send({ url: c.apiUrl, body: pagerdutyEvent(c, m), timeoutMs: c.timeout, secrets: [key] });
+  // 202 {"status":"success","message":"Event processed","dedup_key":"…"}
+  const out = res.json<{ status?: string; message?: string; dedup_key?: string }>();
+  if (out.status !== 'success') throw new DeliveryError(`pagerduty did not accept the event: ${out.message ?? res.text.slice(0, 200)}`, { retryable: false, status: res.status, vendorMessage: out.message });
+  return { thread: { dedupKey: out.dedup_key ?? m.incident.id }, response: `${pagerdutyAction(m)} ${out.message ?? 'accepted'}` };
+}
+
+export const pagerdutyNotifier: Notifier<'pagerduty'> = {
+  type: 'pagerduty',
+  // PagerDuty: 120 events per minute per integration key.
+  defaultRateLimit: { per: 120, everyMs: 60_000 },
+  send: enqueue,
+  update: enqueue,
+};

@@ -1,0 +1,50 @@
+import type { ReceiverConfig, ReceiverType, ReceiverOf } from '../config/receivers';
+import type { IncidentView } from '../incident/view';
+
+/**
+ * What a channel is asked to deliver. `kind` says which moment of the incident this is; `text` and
+ * `title` are already rendered (Handlebars) so a notifier only shapes the vendor's request.
+ */
+export interface NotificationMessage {
+  kind: 'firing' | 'acknowledged' | 'resolved' | 'escalated' | 'test';
+  incident: IncidentView;
+  title: string;
+  text: string;
+  /** Stable per (incident run, step, receiver): sent as the vendor's dedup key where one exists. */
+  idempotencyKey: string;
+  /** What an earlier send of this incident to this receiver returned (message ts, issue key, …). */
+  thread?: ThreadRef;
+}
+
+/** Vendor reference to the message/thread/ticket created by a send; JSON-serialisable. */
+export type ThreadRef = Record<string, string>;
+
+export interface DeliveryResult {
+  /** Reference to store for later updates (resolve in the same thread, close the ticket, …). */
+  thread?: ThreadRef;
+  /** Short vendor answer for the audit row and `klaxon test-receiver` (no secrets). */
+  response?: string;
+}
+
+/** Everything a notifier may use besides its config: shared HTTP delivery and a clock for tests. */
+export interface NotifierContext {
+  http: import('./http').HttpDelivery;
+  now(): Date;
+}
+
+/**
+ * One channel. `send` posts a new message; `update` changes what an earlier send created (thread
+ * reply, chat.update, ticket transition) and is used for ack/resolve when the vendor supports it.
+ */
+export interface Notifier<T extends ReceiverType = ReceiverType> {
+  type: T;
+  /** Longest text the channel accepts; longer texts are truncated with "… and N more alerts". */
+  maxTextLength?: number;
+  /** Vendor default rate limit when the receiver config sets none. */
+  defaultRateLimit?: { per: number; everyMs: number };
+  send(config: ReceiverOf<T>, message: NotificationMessage, ctx: NotifierContext): Promise<DeliveryResult>;
+  update?(config: ReceiverOf<T>, message: NotificationMessage & { thread: ThreadRef }, ctx: NotifierContext): Promise<DeliveryResult>;
+}
+
+export type AnyNotifier = Notifier<ReceiverType>;
+export type { ReceiverConfig };

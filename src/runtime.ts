@@ -1,0 +1,137 @@
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { KlaxonConfig } from './config/schema';
+import { ConfigStore } from './config/store';
+import type { KlaxonEnv } from './config/env';
+import { createLogger, type Logger } from './logger';
+import { startDevServer, type DevServer } from './temporal/devServer';
+import { registerSearchAttributes } from './temporal/registerSearchAttributes';
+import { prebuiltWorkflowBundle } from './temporal/bundle';
+import { createWorker } from './temporal/worker';
+import { openDatabase, type Database } from './store/db';
+import { migrate } from './store/migrate';
+import { IncidentStore } from './store/incidents';
+import { NotificationLedger } from './store/notifications';
+import { IngestService } from './ingest/ingest';
+import { buildApp } from './server/app';
+import { createHttpDelivery } from './notifiers/http';
+import { startDefaultMetrics } from './metrics';
+
+export interface KlaxonOptions {
+  env: KlaxonEnv;
+  /** A config object instead of reading KLAXON_CONFIG (tests). */
+  config?: KlaxonConfig;
+  log?: Logger;
+  /** Prebuilt workflow bundle; built (and cached in the data dir) when absent. */
+  workflowBundle?: { codePath: string };
+  /** Run the HTTP server (default) and/or the worker (default). */
+  http?: boolean;
+  worker?: boolean;
+}
+
+export interface Klaxon {
+  url: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  config: ConfigStore;
+  client: Client;
+  db: Database;
+  app?: FastifyInstance;
+  worker?: Worker;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole product in one process tree: Temporal (external or embedded dev server), the
+ * audit store (Postgres or embedded PGlite, migrated), the worker and the HTTP server. `stop()`
+ * shuts them down in the reverse order: stop accepting, drain requests, drain the worker, then the
+ * embedded servers.
+ */
+export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
+  const { env } = opts;
+  const log = opts.log ?? createLogger({ level: env.LOG_LEVEL });
+  const dataDir = resolve(env.KLAXON_DATA_DIR);
+  const config = opts.config ? new ConfigStore(opts.config) : ConfigStore.fromFile(env.KLAXON_CONFIG);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: Error) => log.error({ err: err.message }, 'shutdown step failed'));
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    let address = env.TEMPORAL_ADDRESS;
+    if (!address) {
+      devServer = await startDevServer({ dataDir: join(dataDir, 'temporal'), port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT || undefined, namespace: env.TEMPORAL_NAMESPACE, log });
+      stops.push(() => devServer!.stop());
+      address = devServer.address;
+    }
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    if (!devServer) {
+      const added = await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
+      if (added.length) log.info({ added }, 'registered search attributes');
+    }
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+
+    const db = await openDatabase({ url: env.DATABASE_URL, dataDir, log });
+    stops.push(() => db.close());
+    const applied = await migrate(db.pool);
+    log.info({ store: db.describe, applied }, 'audit store ready');
+    const incidents = new IncidentStore(db.pool);
+
+    let worker: Worker | undefined;
+    if (opts.worker !== false) {
+      const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache')));
+      const created = await createWorker({
+        address,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.KLAXON_TASK_QUEUE,
+        workflowBundle: bundle,
+        deps: {
+          config,
+          incidents,
+          ledger: new NotificationLedger(db.pool),
+          notifier: { http: createHttpDelivery(), now: () => new Date() },
+          namespace: env.TEMPORAL_NAMESPACE,
+        },
+      });
+      worker = created.worker;
+      const running = worker.run();
+      stops.push(async () => {
+        if (worker!.getState() === 'RUNNING') worker!.shutdown();
+        await running;
+        await created.connection.close();
+      });
+      log.info({ taskQueue: env.KLAXON_TASK_QUEUE }, 'worker running');
+    }
+
+    let app: FastifyInstance | undefined;
+    let url = '';
+    if (opts.http !== false) {
+      startDefaultMetrics();
+      app = await buildApp({ config, temporal: client, db, incidents, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE) }, log);
+      url = await app.listen({ port: env.PORT, host: env.HOST });
+      stops.push(() => app!.close());
+      log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');
+    }
+
+    return {
+      url: url.replace('0.0.0.0', '127.0.0.1'),
+      temporalAddress: address,
+      temporalUiUrl: devServer?.uiUrl,
+      config,
+      client,
+      db,
+      app,
+      worker,
+      log,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from '../logger';
+import { installErrorHandler } from './errors';
+import type { Services } from './services';
+import { healthPlugin } from './plugins/health';
+import { metricsPlugin } from './plugins/metrics';
+import { webhookPlugin } from './plugins/webhook';
+import { incidentsPlugin } from './plugins/incidents';
+
+/** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
+export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    // Shutdown: stop accepting, finish what is in flight.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('klaxon', services);
+  installErrorHandler(app);
+  await app.register(healthPlugin);
+  await app.register(metricsPlugin);
+  await app.register(webhookPlugin, { bodyLimit: services.config.config.server.bodyLimitBytes });
+  await app.register(incidentsPlugin);
+  return app;
+}

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** /healthz: the process is alive. /readyz: Temporal and Postgres answer, so traffic can come. */
+export const healthPlugin: FastifyPluginAsync = async (app) => {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    await Promise.all([
+      withTimeout(app.klaxon.temporal.workflowService.getSystemInfo({}), 2000).then(
+        () => (checks.temporal = 'ok'),
+        (err: Error) => (checks.temporal = err.message),
+      ),
+      withTimeout(app.klaxon.db.pool.query('SELECT 1'), 2000).then(
+        () => (checks.postgres = 'ok'),
+        (err: Error) => (checks.postgres = err.message),
+      ),
+    ]);
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+};

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import { requireApiTenant } from '../auth';
+import { acknowledgeUpdate, resolveUpdate, stateQuery } from '../../../workflows/definitions';
+
+const idParams = z.object({ id: z.string().min(1).max(200) });
+const actorBody = z.object({ actor: z.string().min(1).max(200), note: z.string().max(2000).optional() });
+
+/** /api/v1/incidents — read incidents and their timelines; act on them (ack, resolve). */
+export const incidentsPlugin: FastifyPluginAsync = async (app) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('preHandler', requireApiTenant);
+
+  r.get(
+    '/api/v1/incidents',
+    { schema: { querystring: z.object({ tenant: z.string().optional(), status: z.enum(['firing', 'acknowledged', 'resolved']).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) } },
+    async (request, reply) => {
+      // The token decides the tenant; asking for another one is refused, not silently ignored.
+      if (request.query.tenant && request.query.tenant !== request.tenant) {
+        return reply.code(403).send({ error: 'forbidden', message: 'this token cannot read that tenant' });
+      }
+      const incidents = await app.klaxon.incidents.list({ tenant: request.tenant!, status: request.query.status, limit: request.query.limit });
+      return { incidents };
+    },
+  );
+
+  const findOwn = async (tenant: string, id: string) => {
+    const row = await app.klaxon.incidents.get(id);
+    return row && row.tenant === tenant ? row : undefined;
+  };
+
+  r.get('/api/v1/incidents/:id', { schema: { params: idParams } }, async (request, reply) => {
+    const incident = await findOwn(request.tenant!, request.params.id);
+    if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+    const timeline = await app.klaxon.incidents.timeline(incident.id);
+    return { incident, timeline };
+  });
+
+  r.get('/api/v1/incidents/:id/state', { schema: { params: idParams } }, async (request, reply) => {
+    const incident = await findOwn(request.tenant!, request.params.id);
+    if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+    const state = await app.klaxon.temporal.workflow.getHandle(incident.workflowId, incident.runId).query(stateQuery);
+    return { state };
+  });
+
+  for (const [action, update] of [['ack', acknowledgeUpdate], ['resolve', resolveUpdate]] as const) {
+    r.post(`/api/v1/incidents/:id/${action}`, { schema: { params: idParams, body: actorBody } }, async (request, reply) => {
+      const incident = await findOwn(request.tenant!, request.params.id);
+      if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+      try {
+        const handle = app.klaxon.temporal.workflow.getHandle(incident.workflowId, incident.runId);
+        const state = await handle.executeUpdate(update, { args: [request.body] });
+        return { state };
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          return reply.code(409).send({ error: 'conflict', message: err.cause?.message ?? err.message });
+        }
+        if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
+          return reply.code(409).send({ error: 'conflict', message: 'incident is closed' });
+        }
+        throw err;
+      }
+    });
+  }
+};

@@ -1,0 +1,40 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { webhookPayloadSchema } from '../../alertmanager/payload';
+import { bearerMatches, unauthorized } from '../auth';
+import { webhookDuration } from '../../metrics';
+
+/** POST /webhook/:tenant — Alertmanager's webhook_configs target. */
+export const webhookPlugin: FastifyPluginAsync<{ bodyLimit: number }> = async (app, opts) => {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/webhook/:tenant',
+    {
+      bodyLimit: opts.bodyLimit,
+      schema: { params: z.object({ tenant: z.string().max(63) }) },
+      // Auth before the body is validated: an unauthenticated caller learns nothing about the schema.
+      preValidation: async (request, reply) => {
+        const { tenant } = request.params as { tenant: string };
+        const t = app.klaxon.config.tenant(tenant);
+        if (!t) return reply.code(404).send({ error: 'not found', message: 'no such webhook' });
+        if (!bearerMatches(request.headers.authorization, t.webhook.token)) return unauthorized(reply);
+      },
+    },
+    async (request, reply) => {
+      const end = webhookDuration.startTimer({ tenant: request.params.tenant });
+      const parsed = webhookPayloadSchema.safeParse(request.body);
+      if (!parsed.success) {
+        end({ code: '400' });
+        return reply.code(400).send({
+          error: 'invalid payload',
+          message: 'the body is not an Alertmanager webhook payload (version 4)',
+          issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
+        });
+      }
+      const tenant = app.klaxon.config.tenant(request.params.tenant)!;
+      const incidents = await app.klaxon.ingest.ingest(request.params.tenant, tenant, parsed.data);
+      end({ code: '202' });
+      return reply.code(202).send({ status: 'accepted', alerts: parsed.data.alerts.length, incidents });
+    },
+  );
+};

@@ -1,0 +1,122 @@
+import type pg from 'pg';
+import type { IncidentStatus, IncidentView, TimelineEntry } from '../incident/view';
+
+export interface IncidentRow {
+  id: string;
+  tenant: string;
+  workflowId: string;
+  runId: string;
+  groupKey: string;
+  title: string;
+  alertname: string;
+  service: string;
+  severity: string;
+  declaredSeverity: string;
+  status: IncidentStatus;
+  labels: Record<string, string>;
+  startedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  resolvedAt: string | null;
+  updatedAt: string;
+}
+
+export interface StoredEvent extends TimelineEntry {
+  seq: number;
+}
+
+const COLUMNS = `id, tenant, workflow_id AS "workflowId", run_id AS "runId", group_key AS "groupKey", title, alertname,
+  service, severity, declared_severity AS "declaredSeverity", status, labels, started_at AS "startedAt",
+  acknowledged_at AS "acknowledgedAt", acknowledged_by AS "acknowledgedBy", resolved_at AS "resolvedAt", updated_at AS "updatedAt"`;
+
+/** Incidents and their append-only timeline. Every write is idempotent, so activities may retry. */
+export class IncidentStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Writes the incident's current summary and appends timeline events in one transaction. Events
+   * are keyed by (incident, seq): a retried write inserts nothing twice.
+   */
+  async record(incident: IncidentView & { groupKey: string }, events: StoredEvent[]): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO incidents (id, tenant, workflow_id, run_id, group_key, title, alertname, service, severity,
+           declared_severity, status, labels, started_at, acknowledged_at, acknowledged_by, resolved_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16, now())
+         ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, severity = EXCLUDED.severity,
+           declared_severity = EXCLUDED.declared_severity, status = EXCLUDED.status, labels = EXCLUDED.labels,
+           acknowledged_at = EXCLUDED.acknowledged_at, acknowledged_by = EXCLUDED.acknowledged_by,
+           resolved_at = EXCLUDED.resolved_at, updated_at = now()`,
+        [
+          incident.id, incident.tenant, incident.workflowId, incident.runId, incident.groupKey, incident.title,
+          incident.alertname, incident.service, incident.severity, incident.declaredSeverity, incident.status,
+          JSON.stringify(incident.commonLabels), incident.startedAt,
+          incident.status === 'firing' ? null : acknowledgedAt(incident), incident.acknowledgedBy ?? null, incident.resolvedAt ?? null,
+        ],
+      );
+      let inserted = 0;
+      for (const e of events) {
+        const r = await client.query(
+          `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
+           VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (incident_id, seq) DO NOTHING`,
+          [incident.id, incident.tenant, e.seq, e.at, e.kind, e.actor, JSON.stringify(e.details)],
+        );
+        inserted += r.rowCount ?? 0;
+      }
+      await client.query('COMMIT');
+      return inserted;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async list(filter: { tenant: string; status?: IncidentStatus; limit?: number }): Promise<IncidentRow[]> {
+    const params: unknown[] = [filter.tenant];
+    let where = 'tenant = $1';
+    if (filter.status) {
+      params.push(filter.status);
+      where += ` AND status = $${params.length}`;
+    }
+    params.push(Math.min(filter.limit ?? 100, 1000));
+    const r = await this.pool.query(`SELECT ${COLUMNS} FROM incidents WHERE ${where} ORDER BY started_at DESC LIMIT $${params.length}`, params);
+    return r.rows.map(normalise);
+  }
+
+  async get(id: string): Promise<IncidentRow | undefined> {
+    const r = await this.pool.query(`SELECT ${COLUMNS} FROM incidents WHERE id = $1`, [id]);
+    return r.rows[0] ? normalise(r.rows[0]) : undefined;
+  }
+
+  async timeline(id: string): Promise<StoredEvent[]> {
+    const r = await this.pool.query(
+      'SELECT seq, at, kind, actor, details FROM incident_events WHERE incident_id = $1 ORDER BY seq',
+      [id],
+    );
+    return r.rows.map((row) => ({ seq: row.seq, at: iso(row.at)!, kind: row.kind, actor: row.actor, details: row.details }));
+  }
+}
+
+function acknowledgedAt(incident: IncidentView): string | null {
+  const ack = [...incident.timeline].reverse().find((e) => e.kind === 'acknowledged');
+  return ack?.at ?? null;
+}
+
+function iso(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+}
+
+function normalise(row: Record<string, unknown>): IncidentRow {
+  return {
+    ...(row as unknown as IncidentRow),
+    startedAt: iso(row.startedAt)!,
+    acknowledgedAt: iso(row.acknowledgedAt),
+    resolvedAt: iso(row.resolvedAt),
+    updatedAt: iso(row.updatedAt)!,
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * Default message templates (Handlebars). `title` is one line; `text` is the body. Tenants override
+ * them per receiver type under `templates:` (key `<type>.title` / `<type>.text`).
+ */
+export const DEFAULT_TEMPLATES = {
+  title: '[{{upper status}}{{#if (eq status "firing")}}:{{firingCount}}{{/if}}] {{incident.title}}',
+  text: [
+    '{{#if (eq kind "resolved")}}Resolved: {{incident.title}} after {{since incident.startedAt}}.',
+    '{{else}}{{upper incident.severity}} {{incident.title}}',
+    '{{#each firing}}- {{labels.alertname}}{{#if labels.instance}} on {{labels.instance}}{{/if}}{{#if annotations.summary}}: {{annotations.summary}}{{/if}}',
+    '{{/each}}{{#if moreFiring}}… and {{moreFiring}} more alerts',
+    '{{/if}}{{#if incident.links.runbook}}Runbook: {{incident.links.runbook}}',
+    '{{/if}}Incident: {{incident.links.incident}}{{/if}}',
+  ].join('\n'),
+} as const;
+
+export type TemplateName = keyof typeof DEFAULT_TEMPLATES;

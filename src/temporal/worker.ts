@@ -1,0 +1,27 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
+
+export const DEFAULT_TASK_QUEUE = 'klaxon';
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  workflowBundle: { codePath: string };
+  deps: ActivityDeps;
+}
+
+/** The Klaxon worker: incident workflows plus the activities that do their side effects. */
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: opts.workflowBundle,
+    activities: createActivities(opts.deps),
+    // Timers and signals wake workflows; keeping them cached avoids replaying history for each one.
+    maxCachedWorkflows: 2000,
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,18 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevServer } from '../../src/temporal/devServer';
+import { prebuiltWorkflowBundle } from '../../src/temporal/bundle';
+import { projectRoot } from '../../src/paths';
+
+/**
+ * One Temporal dev server and one workflow bundle for the whole run: each test file then starts
+ * its own worker on its own task queue against them (bundling per test would cost seconds each).
+ */
+export default async function globalSetup(): Promise<void> {
+  const cache = join(projectRoot, '.tmp');
+  mkdirSync(cache, { recursive: true });
+  const [server, bundle] = await Promise.all([startDevServer({ namespace: 'default' }), prebuiltWorkflowBundle(cache)]);
+  process.env.KLAXON_TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.KLAXON_TEST_BUNDLE = bundle.codePath;
+  (globalThis as { __klaxonDevServer?: { stop(): Promise<void> } }).__klaxonDevServer = server;
+}

@@ -1,0 +1,2 @@
+// Everything the worker's workflow bundle contains.
+export { incidentWorkflow } from './incident';
