@@ -14,7 +14,7 @@ type DatadogConfig = ReceiverOf<'datadog'>;
 const TEXT_MAX = 4000;
 const AGGREGATION_KEY_MAX = 100;
 
-function eventsUrl(c: DatadogConfig): string {
+export function datadogEventsUrl(c: DatadogConfig): string {
   return c.apiUrl ? `${c.apiUrl.replace(/\/+$/, '')}/api/v1/events` : `https://api.${c.site}/api/v1/events`;
 }
 
@@ -40,7 +40,7 @@ export function datadogEvent(c: DatadogConfig, m: NotificationMessage) {
 
 async function post(c: DatadogConfig, m: NotificationMessage, ctx: NotifierContext) {
   const key = c.apiKey.reveal();
-  const res = await ctx.http.send({ url: eventsUrl(c), headers: { 'dd-api-key': key, accept: 'application/json' }, body: datadogEvent(c, m), timeoutMs: c.timeout, secrets: [key] });
+  const res = await ctx.http.send({ url: datadogEventsUrl(c), headers: { 'dd-api-key': key, accept: 'application/json' }, body: datadogEvent(c, m), timeoutMs: c.timeout, secrets: [key] });
   // 202 {"status":"ok","event":{"id":…,"url":…}}
   const out = res.json<{ status?: string; event?: { id?: number | string; id_str?: string } }>();
   const id = String(out.event?.id_str ?? out.event?.id ?? '');

@@ -15,7 +15,7 @@ const BASE = { us: 'https://api.opsgenie.com', eu: 'https://api.eu.opsgenie.com'
 /** Documented field limits. */
 const LIMITS = { message: 130, alias: 512, description: 15_000, detailsTotal: 8000 };
 
-function baseUrl(c: OpsgenieConfig): string {
+export function opsgenieBaseUrl(c: OpsgenieConfig): string {
   return c.apiUrl ?? BASE[c.region];
 }
 
@@ -49,7 +49,7 @@ async function call(c: OpsgenieConfig, url: string, body: unknown, ctx: Notifier
 }
 
 function alertUrl(c: OpsgenieConfig, alias: string, action: 'acknowledge' | 'close'): string {
-  return withQuery(appendPath(baseUrl(c), 'v2', 'alerts', alias, action), { identifierType: 'alias' });
+  return withQuery(appendPath(opsgenieBaseUrl(c), 'v2', 'alerts', alias, action), { identifierType: 'alias' });
 }
 
 async function deliver(c: OpsgenieConfig, m: NotificationMessage, ctx: NotifierContext) {
@@ -65,7 +65,7 @@ async function deliver(c: OpsgenieConfig, m: NotificationMessage, ctx: NotifierC
     return { thread: { alias }, response: `acknowledge requested ${id}` };
   }
   // Firing/escalated: Opsgenie de-duplicates an open alert with the same alias (count goes up).
-  const id = await call(c, appendPath(baseUrl(c), 'v2', 'alerts'), opsgenieCreateBody(c, m), ctx);
+  const id = await call(c, appendPath(opsgenieBaseUrl(c), 'v2', 'alerts'), opsgenieCreateBody(c, m), ctx);
   return { thread: { alias }, response: `create requested ${id}` };
 }
 

@@ -1,10 +1,25 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { readEnv } from '../../config/env';
+import { prepareDemoConfig } from '../../config/demo';
 import { startKlaxon } from '../../runtime';
 
 /** `klaxon start`: the whole product on embedded defaults (or the servers named in the environment). */
 export async function start(): Promise<number> {
-  const env = readEnv();
+  let env = readEnv();
+  let demoEnvFile: string | undefined;
+  if (!process.env.KLAXON_CONFIG && !existsSync(env.KLAXON_CONFIG)) {
+    const demo = prepareDemoConfig(resolve(env.KLAXON_DATA_DIR));
+    env = { ...env, KLAXON_CONFIG: demo.file };
+    demoEnvFile = demo.envFile;
+  }
   const klaxon = await startKlaxon({ env });
+  if (demoEnvFile) {
+    klaxon.log.warn(
+      { tokens: demoEnvFile, example: 'config/tenants.example.yaml' },
+      'no config/tenants.yaml: running the demo tenant (POST /webhook/demo); its bearer tokens are in the tokens file',
+    );
+  }
   klaxon.log.info(
     { webhook: `${klaxon.url}/webhook/<tenant>`, temporal: klaxon.temporalAddress, webUi: klaxon.temporalUiUrl ?? 'external' },
     'klaxon is up',

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, cpSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/temporal/devServer';
+import { projectRoot } from '../../src/paths';
+import { eventually } from '../support/klaxon';
+
+const firing = readFileSync(join(__dirname, '..', 'fixtures', 'alertmanager', 'firing-group.json'), 'utf8');
+
+/**
+ * `klaxon start` as a user runs it: a real child process on embedded defaults (its own Temporal dev
+ * server with SQLite, PGlite, the demo tenant), then SIGTERM.
+ */
+describe('klaxon start on embedded defaults', () => {
+  let child: ChildProcess | undefined;
+  let output = '';
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  test('serves the webhook with the demo tenant, persists the incident, and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-start-'));
+    // Reuse the run's workflow bundle so this test measures start-up, not webpack.
+    mkdirSync(join(dataDir, 'cache'), { recursive: true });
+    const bundle = process.env.KLAXON_TEST_BUNDLE!;
+    cpSync(bundle, join(dataDir, 'cache', bundle.split('/').pop()!));
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      KLAXON_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: '0',
+      KLAXON_CONFIG: '',
+      LOG_LEVEL: 'info',
+    };
+    delete env.DATABASE_URL;
+    delete env.TEMPORAL_ADDRESS;
+    delete env.KLAXON_CONFIG;
+    delete env.NODE_OPTIONS;
+    child = spawn(process.execPath, [join(projectRoot, 'bin', 'klaxon.js'), 'start'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 90_000, `readiness; output:\n${output}`);
+    expect(output).toContain('demo tenant');
+
+    const tokens = Object.fromEntries(
+      readFileSync(join(dataDir, 'demo.env'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]),
+    );
+    // The generated tokens are never written to the log.
+    expect(output).not.toContain(tokens.KLAXON_DEMO_WEBHOOK_TOKEN);
+
+    const res = await fetch(`${base}/webhook/demo`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.KLAXON_DEMO_WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
+      body: firing,
+    });
+    expect(res.status).toBe(202);
+    const { incidents } = (await res.json()) as { incidents: Array<{ incidentId: string }> };
+    const id = incidents[0].incidentId;
+    const detail = await eventually(async () => {
+      const r = await fetch(`${base}/api/v1/incidents/${id}`, { headers: { authorization: `Bearer ${tokens.KLAXON_DEMO_API_TOKEN}` } });
+      return r.status === 200 ? ((await r.json()) as { incident: { status: string }; timeline: Array<{ kind: string }> }) : undefined;
+    }, 20_000, 'the incident in the audit store');
+    expect(detail.incident.status).toBe('firing');
+    expect(detail.timeline.map((e) => e.kind)).toContain('opened');
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('shutting down');
+  }, 120_000);
+});
