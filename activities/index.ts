@@ -5,9 +5,11 @@ import type { NotifierContext } from '../src/notifiers/types';
 import { createAuditActivity } from './audit';
 import { createNotifyActivity } from './notify';
 import { createPlanActivity } from './plan';
+import { createRecipientsActivity } from './recipients';
 
 export type { PlanStep, Plan } from './plan';
 export type { NotifyArgs, NotifyResult } from './notify';
+export type { Recipients, Send } from './recipients';
 
 export interface ActivityDeps {
   config: ConfigStore;
@@ -23,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     planIncident: createPlanActivity(deps),
     recordIncident: createAuditActivity(deps),
     notify: createNotifyActivity(deps),
+    resolveRecipients: createRecipientsActivity(deps),
   };
 }
 

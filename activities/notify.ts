@@ -2,7 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConfigStore } from '../src/config/store';
 import type { NotificationLedger } from '../src/store/notifications';
 import type { IncidentView } from '../src/incident/view';
-import type { NotificationMessage, NotifierContext, ThreadRef } from '../src/notifiers/types';
+import type { NotificationMessage, NotifierContext, Recipient, ThreadRef } from '../src/notifiers/types';
+import { signLink } from '../src/links/oneClick';
 import { deliver } from '../src/notifiers/deliver';
 import { DeliveryError } from '../src/notifiers/errors';
 import { renderMessage, TemplateError } from '../src/templates/render';
@@ -15,10 +16,13 @@ export interface NotifyArgs {
   idempotencyKey: string;
   /** What the first send to this receiver returned: resolve/ack updates go to the same thread. */
   thread?: ThreadRef;
+  /** A person paged through this receiver (DM, mail to, mention). */
+  recipient?: Recipient;
 }
 
 export interface NotifyResult {
   receiver: string;
+  recipient?: Recipient;
   thread?: ThreadRef;
   response?: string;
   /** True when the ledger showed this key was already delivered (a retry or replay): nothing was sent. */
@@ -44,11 +48,17 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
       kind: args.kind,
     });
     if (claim.status === 'sent') {
-      return { receiver: args.receiver, thread: claim.thread ?? undefined, response: claim.response ?? undefined, duplicate: true };
+      return { receiver: args.receiver, recipient: args.recipient, thread: claim.thread ?? undefined, response: claim.response ?? undefined, duplicate: true };
+    }
+    const server = deps.config.config.server;
+    const incident = { ...args.incident, links: { ...args.incident.links } };
+    if (server.linkSigningKey && args.kind !== 'resolved') {
+      const claims = { i: incident.id, t: args.tenant, a: 'ack' as const, e: Math.floor((Date.now() + server.linkTtl) / 1000), ...(args.recipient ? { u: args.recipient.id } : {}) };
+      incident.links.ack = `${server.publicUrl}/a/${signLink(claims, server.linkSigningKey.reveal())}`;
     }
     let rendered: { title: string; text: string };
     try {
-      rendered = renderMessage(receiver.type, tenant.templates, { kind: args.kind, incident: args.incident, now: new Date().toISOString() });
+      rendered = renderMessage(receiver.type, tenant.templates, { kind: args.kind, incident, now: new Date().toISOString(), recipient: args.recipient });
     } catch (err) {
       if (err instanceof TemplateError) {
         await deps.ledger.markFailed(args.idempotencyKey, err.message);
@@ -63,12 +73,12 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
           receiverName: args.receiver,
           receiver,
           mode: args.thread && args.kind !== 'firing' ? 'update' : 'send',
-          message: { kind: args.kind, incident: args.incident, ...rendered, idempotencyKey: args.idempotencyKey, thread: args.thread },
+          message: { kind: args.kind, incident, ...rendered, idempotencyKey: args.idempotencyKey, thread: args.thread, recipient: args.recipient },
         },
         deps.notifier,
       );
       await deps.ledger.markSent(args.idempotencyKey, result);
-      return { receiver: args.receiver, thread: result.thread, response: result.response };
+      return { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response };
     } catch (err) {
       if (!(err instanceof DeliveryError)) throw err;
       if (!err.retryable) {

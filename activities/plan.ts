@@ -1,25 +1,47 @@
 import type { ConfigStore } from '../src/config/store';
+import type { NotifyTargets, PolicyConfig } from '../src/config/schema';
+import type { IncidentStore } from '../src/store/incidents';
 import { parseMatcher, matchesAll } from '../src/routing/matchers';
+import { inhibitionHold, maintenanceHold, type Hold } from '../src/routing/hold';
 import type { Links } from '../workflows/definitions';
 
-export type PlanStep = { kind: 'notify'; receivers: string[] } | { kind: 'wait'; ms: number };
+export type PlanStep =
+  | { kind: 'notify'; targets: NotifyTargets }
+  | { kind: 'notifyIf'; window: string; outside: boolean; targets: NotifyTargets }
+  | { kind: 'wait'; ms: number }
+  | { kind: 'repeat'; from: number; times: number }
+  | { kind: 'resolveAfter'; ms: number };
 
 export interface Plan {
   policyName: string;
   /** Index of the matching route, or "default". */
   route: number | 'default';
   urgency: 'high' | 'low';
+  ackTimeoutMs?: number;
   steps: PlanStep[];
   links: Links;
+  /** Set when the incident must be held silently for now (maintenance window, inhibition). */
+  hold?: Hold;
+}
+
+export function planSteps(policy: PolicyConfig): PlanStep[] {
+  return policy.steps.map((s): PlanStep => {
+    if ('notify' in s) return { kind: 'notify', targets: s.notify };
+    if ('wait' in s) return { kind: 'wait', ms: s.wait };
+    if ('repeat' in s) return { kind: 'repeat', from: s.repeat.from, times: s.repeat.times };
+    if ('notifyIf' in s) return { kind: 'notifyIf', window: s.notifyIf.window, outside: s.notifyIf.outside, targets: s.notifyIf.notify };
+    return { kind: 'resolveAfter', ms: s.resolveAfter };
+  });
 }
 
 /**
- * Picks the tenant's escalation policy for an incident (first matching route wins) and flattens it
- * into steps the workflow executes. Runs as an activity so the workflow history records the plan
- * that was in force, and config reloads never change a running incident's past.
+ * Picks the tenant's escalation policy for an incident (first matching route wins), flattens it
+ * into steps, and says whether the incident must be held (maintenance, inhibition). Runs as an
+ * activity so the workflow history records the plan in force, and a config reload never changes a
+ * running incident's past.
  */
-export function createPlanActivity(deps: { config: ConfigStore; namespace: string }) {
-  return async function planIncident(args: { tenant: string; labels: Record<string, string> }): Promise<Plan> {
+export function createPlanActivity(deps: { config: ConfigStore; incidents: IncidentStore; namespace: string }) {
+  return async function planIncident(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string }): Promise<Plan> {
     const tenant = deps.config.tenant(args.tenant);
     if (!tenant) throw new Error(`unknown tenant ${args.tenant}`);
     let route: Plan['route'] = 'default';
@@ -32,14 +54,19 @@ export function createPlanActivity(deps: { config: ConfigStore; namespace: strin
       }
     }
     const policy = tenant.escalationPolicies[policyName];
-    const steps: PlanStep[] = policy.steps.map((s) => ('wait' in s ? { kind: 'wait', ms: s.wait } : { kind: 'notify', receivers: s.notify.receivers }));
+    const at = new Date(args.at);
+    const hold =
+      maintenanceHold(tenant, args.labels, at) ??
+      inhibitionHold(tenant, { id: args.incidentId, labels: args.labels }, await deps.incidents.openLabels(args.tenant), at);
     const server = deps.config.config.server;
     return {
       policyName,
       route,
       urgency: policy.urgency,
-      steps,
+      ackTimeoutMs: policy.ackTimeout,
+      steps: planSteps(policy),
       links: { publicUrl: server.publicUrl, temporalUiUrl: server.temporalUiUrl, namespace: deps.namespace },
+      ...(hold ? { hold } : {}),
     };
   };
 }

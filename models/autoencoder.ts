@@ -33,7 +33,7 @@ export interface AutoencoderOptions {
   bottleneck?: number;
   /** Fixed number of epochs (default: derived from sampleBudget). */
   epochs?: number;
-  /** Rows presented in total when epochs is derived (default 500,000). */
+  /** Rows presented in total when epochs is derived (default 300,000). */
   sampleBudget?: number;
   /** Upper bound on derived epochs (default 100). */
   maxEpochs?: number;
@@ -162,7 +162,7 @@ export class Autoencoder {
     const bottleneck = options.bottleneck ?? Math.max(2, Math.ceil(d / 4));
     const batchSize = Math.min(n, options.batchSize ?? (n < 5000 ? 32 : 256));
     const epochs =
-      options.epochs ?? Math.max(1, Math.min(options.maxEpochs ?? 100, Math.floor((options.sampleBudget ?? 500_000) / n)));
+      options.epochs ?? Math.max(1, Math.min(options.maxEpochs ?? 100, Math.floor((options.sampleBudget ?? 300_000) / n)));
 
     const { mean, std } = standardisation(m, options.stdFloor ?? 1e-6);
     const z = standardise(m, mean, std);

@@ -73,6 +73,11 @@ export class Ensemble {
     return new Ensemble(iforest, autoencoder, featureVersion ?? null);
   }
 
+  /** Combine separately trained members (the forest must be calibrated; feature counts must match). */
+  static fromMembers(iforest: IsolationForest, autoencoder: Autoencoder): Ensemble {
+    return new Ensemble(iforest, autoencoder, iforest.featureVersion ?? autoencoder.featureVersion);
+  }
+
   /** Ensemble score in [0, 1] of one vector. */
   score(x: ArrayLike<number>): number {
     return (this.iforest.calibratedScore(x) + this.autoencoder.score(x)) / 2;

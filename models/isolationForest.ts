@@ -13,9 +13,10 @@
  * Scores near 1 are anomalies; well below 0.5 are normal.
  *
  * Trees are stored flat (typed arrays, right child = left child + 1) so scoring is a tight loop
- * with no allocation. bench/models.ts measured this against the tfjs version (isolationForestTf.ts)
- * on 2 cores: for 100k × 32 rows plain TS took ~0.2 s vs ~1.9 s for tfjs-wasm (~8.6 s tfjs-cpu), and a single
- * vector ~6 µs vs ~2 ms, so the plain scorer is the default; the tfjs one stays for comparison.
+ * with no allocation. bench/models.ts compares it with the tfjs version (isolationForestTf.ts) on
+ * 2 cores, 100 trees, 32 features: 20k rows in ~0.17 s plain TS vs ~10 s tfjs-wasm (~12 s tfjs-cpu),
+ * one vector in ~4 µs p50 / 7 µs p99 vs ~0.8 ms / 10-20 ms. The plain scorer is the default; the tfjs
+ * one is kept for comparison (its per-level gathers over rows × trees cost far more than the walk).
  */
 import { z } from 'zod';
 import { EmpiricalCdf, type CalibrationJson } from './calibration';

@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AlertView, IncidentStatus, IncidentView, Severity } from '../src/incident/view';
+import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry } from '../src/incident/view';
+import type { Plan } from '../activities/plan';
+import type { Recipient, ThreadRef } from '../src/notifiers/types';
 
 /** Messages the incident workflow understands, shared by the workflow, the API and the CLI. */
 
@@ -10,8 +12,34 @@ export interface IncidentInput {
   alerts: AlertView[];
   commonLabels: Record<string, string>;
   receivedAt: string;
-  /** Present when the workflow continued as new: what the previous run had established. */
-  carried?: { nextSeq: number; status: IncidentStatus; acknowledgedBy?: string; severity: Severity };
+  /** Present when the workflow continued as new: everything the previous run had established. */
+  carried?: CarriedState;
+}
+
+/** A receiver (and person) that was paged, kept so "resolved" reaches exactly them, in their thread. */
+export interface Notified {
+  receiver: string;
+  recipient?: Recipient;
+  thread?: ThreadRef;
+}
+
+export interface CarriedState {
+  id: string;
+  startedAt: string;
+  nextSeq: number;
+  status: IncidentStatus;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  snoozedUntil?: string;
+  assignee?: string;
+  severity: Severity;
+  cursor: number;
+  repeats: Record<number, number>;
+  sendNo: number;
+  notified: Notified[];
+  plan: Plan;
+  /** The most recent timeline entries (the full timeline is in the audit store). */
+  timeline: Array<TimelineEntry & { seq: number }>;
 }
 
 export interface AlertsUpdate {
@@ -24,6 +52,16 @@ export interface ActorNote {
   note?: string;
 }
 
+export interface SnoozeRequest extends ActorNote {
+  /** How long to pause escalation, in milliseconds. */
+  durationMs: number;
+}
+
+export interface ReassignRequest extends ActorNote {
+  /** User id (from the tenant's `users`) to page now. */
+  user: string;
+}
+
 export interface Links {
   publicUrl: string;
   temporalUiUrl: string;
@@ -33,6 +71,12 @@ export interface Links {
 export const alertsSignal = defineSignal<[AlertsUpdate]>('alerts');
 export const stateQuery = defineQuery<IncidentView>('state');
 export const acknowledgeUpdate = defineUpdate<IncidentView, [ActorNote]>('acknowledge');
+export const unacknowledgeUpdate = defineUpdate<IncidentView, [ActorNote]>('unacknowledge');
 export const resolveUpdate = defineUpdate<IncidentView, [ActorNote]>('resolve');
+export const snoozeUpdate = defineUpdate<IncidentView, [SnoozeRequest]>('snooze');
+export const escalateUpdate = defineUpdate<IncidentView, [ActorNote]>('escalate');
+export const reassignUpdate = defineUpdate<IncidentView, [ReassignRequest]>('reassign');
 
 export const INCIDENT_WORKFLOW = 'incidentWorkflow';
+/** Rejections of an update carry this type; the API maps it to 409. */
+export const CONFLICT = 'IncidentStateConflict';

@@ -1,39 +1,72 @@
 import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry } from '../src/incident/view';
-import { maxSeverity, severityOf } from '../src/incident/severity';
+import { maxSeverity, severityOf, severityRank } from '../src/incident/severity';
 import { incidentId } from '../src/incident/ids';
-import type { IncidentInput, Links } from './definitions';
+import type { Plan } from '../activities/plan';
+import type { CarriedState, IncidentInput, Notified } from './definitions';
+
+type Event = TimelineEntry & { seq: number };
+/** Entries kept in memory (and in the query); older ones stay in the audit store. */
+const TIMELINE_IN_MEMORY = 200;
 
 /**
- * The incident's state and its timeline, kept apart from the workflow's control flow. Pure and
- * deterministic: time comes from the caller (the workflow sandbox's replay-safe clock).
+ * The incident's state and timeline, apart from the workflow's control flow. Pure and
+ * deterministic: time always comes from the caller (the sandbox's replay-safe clock).
  */
 export class IncidentState {
   readonly id: string;
+  readonly startedAt: string;
   status: IncidentStatus = 'firing';
   acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  snoozedUntil?: string;
+  assignee?: string;
   resolvedAt?: string;
   severity: Severity;
+  plan?: Plan;
+  /** Position in the policy's steps, and how often each repeat step has looped. */
+  cursor = 0;
+  repeats: Record<number, number> = {};
+  /** Counts notify steps executed; part of every idempotency key. */
+  sendNo = 0;
+  readonly notified = new Map<string, Notified>();
+  /** Set by handlers, consumed by the escalation loop. */
+  escalateNow = false;
+  reroute = false;
+  /** Bumped on every alert change; a resolveAfter step waits for quiet. */
+  alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
-  readonly timeline: Array<TimelineEntry & { seq: number }> = [];
+  readonly timeline: Event[] = [];
   /** Events not yet written to the audit store. */
-  pending: Array<TimelineEntry & { seq: number }> = [];
-  links: Links = { publicUrl: '', temporalUiUrl: '', namespace: 'default' };
+  pending: Event[] = [];
   private nextSeq: number;
 
   constructor(
     readonly input: IncidentInput,
     readonly workflowId: string,
     readonly runId: string,
-    readonly startedAt: string,
+    now: Date,
   ) {
-    this.id = incidentId(input.tenant, workflowId, runId);
     for (const a of input.alerts) this.alerts.set(a.fingerprint, a);
     this.severity = this.declaredSeverity;
-    this.nextSeq = input.carried?.nextSeq ?? 1;
-    if (input.carried) {
-      this.status = input.carried.status;
-      this.acknowledgedBy = input.carried.acknowledgedBy;
-      this.severity = input.carried.severity;
+    const c = input.carried;
+    this.id = c?.id ?? incidentId(input.tenant, workflowId, runId);
+    this.startedAt = c?.startedAt ?? now.toISOString();
+    this.nextSeq = c?.nextSeq ?? 1;
+    if (c) {
+      Object.assign(this, {
+        status: c.status,
+        acknowledgedBy: c.acknowledgedBy,
+        acknowledgedAt: c.acknowledgedAt,
+        snoozedUntil: c.snoozedUntil,
+        assignee: c.assignee,
+        severity: c.severity,
+        cursor: c.cursor,
+        repeats: { ...c.repeats },
+        sendNo: c.sendNo,
+        plan: c.plan,
+      });
+      for (const n of c.notified) this.notified.set(notifiedKey(n), n);
+      this.timeline.push(...c.timeline);
     }
   }
 
@@ -45,27 +78,28 @@ export class IncidentState {
     return [...this.alerts.values()].filter((a) => a.status === 'firing').length;
   }
 
-  get allResolved(): boolean {
-    return this.firingCount === 0;
+  get labels(): Record<string, string> {
+    return { ...this.input.commonLabels, severity: this.severity };
   }
 
   record(at: Date, kind: string, actor: string, details: Record<string, unknown> = {}): void {
     const e = { seq: this.nextSeq++, at: at.toISOString(), kind, actor, details };
     this.timeline.push(e);
+    if (this.timeline.length > TIMELINE_IN_MEMORY) this.timeline.splice(0, this.timeline.length - TIMELINE_IN_MEMORY);
     this.pending.push(e);
   }
 
-  takePending(): Array<TimelineEntry & { seq: number }> {
+  takePending(): Event[] {
     const out = this.pending;
     this.pending = [];
     return out;
   }
 
   /**
-   * Merges a re-sent group. Returns what changed, so unchanged re-sends leave no trace and a
-   * severity raise can re-route.
+   * Merges a re-sent group and reacts: all resolved → resolved; severity raised → re-route.
+   * Unchanged re-sends leave no trace.
    */
-  applyAlerts(alerts: AlertView[], at: Date): { added: string[]; resolved: string[]; refired: string[] } {
+  applyAlerts(alerts: AlertView[], at: Date): void {
     const added: string[] = [];
     const resolved: string[] = [];
     const refired: string[] = [];
@@ -75,22 +109,79 @@ export class IncidentState {
       else if (prev.status !== a.status) (a.status === 'resolved' ? resolved : refired).push(a.fingerprint);
       this.alerts.set(a.fingerprint, a);
     }
-    if (added.length || resolved.length || refired.length) {
-      this.record(at, 'alerts.updated', 'alertmanager', { added, resolved, refired, firing: this.firingCount });
+    if (!added.length && !resolved.length && !refired.length) return;
+    this.alertChanges++;
+    this.record(at, 'alerts.updated', 'alertmanager', { added, resolved, refired, firing: this.firingCount });
+    if (this.status === 'resolved') return;
+    if (this.firingCount === 0) {
+      this.resolve('alertmanager', at, 'all alerts resolved');
+      return;
     }
-    return { added, resolved, refired };
+    const declared = this.declaredSeverity;
+    if (severityRank(declared) > severityRank(this.severity)) {
+      this.record(at, 'severity.raised', 'alertmanager', { from: this.severity, to: declared });
+      this.severity = declared;
+      this.reroute = true;
+    }
   }
 
   acknowledge(actor: string, at: Date, note?: string): void {
     this.status = 'acknowledged';
     this.acknowledgedBy = actor;
+    this.acknowledgedAt = at.toISOString();
     this.record(at, 'acknowledged', actor, note ? { note } : {});
+  }
+
+  /** Back to firing: escalation resumes (from `fromStep` when given, e.g. after an ack timeout). */
+  reopen(actor: string, at: Date, kind: string, details: Record<string, unknown> = {}, fromStep?: number): void {
+    this.status = 'firing';
+    this.acknowledgedBy = undefined;
+    this.acknowledgedAt = undefined;
+    this.snoozedUntil = undefined;
+    if (fromStep !== undefined) {
+      this.cursor = fromStep;
+      this.repeats = {};
+    }
+    this.record(at, kind, actor, details);
+  }
+
+  snooze(actor: string, at: Date, durationMs: number, note?: string): void {
+    this.status = 'acknowledged';
+    this.acknowledgedBy = actor;
+    this.acknowledgedAt = at.toISOString();
+    this.snoozedUntil = new Date(at.getTime() + durationMs).toISOString();
+    this.record(at, 'snoozed', actor, { until: this.snoozedUntil, ...(note ? { note } : {}) });
   }
 
   resolve(actor: string, at: Date, reason: string): void {
     this.status = 'resolved';
     this.resolvedAt = at.toISOString();
+    this.snoozedUntil = undefined;
     this.record(at, 'resolved', actor, { reason });
+  }
+
+  addNotified(n: Notified): void {
+    this.notified.set(notifiedKey(n), n);
+  }
+
+  carry(): CarriedState {
+    return {
+      id: this.id,
+      startedAt: this.startedAt,
+      nextSeq: this.nextSeq,
+      status: this.status,
+      acknowledgedBy: this.acknowledgedBy,
+      acknowledgedAt: this.acknowledgedAt,
+      snoozedUntil: this.snoozedUntil,
+      assignee: this.assignee,
+      severity: this.severity,
+      cursor: this.cursor,
+      repeats: this.repeats,
+      sendNo: this.sendNo,
+      notified: [...this.notified.values()],
+      plan: this.plan!,
+      timeline: this.timeline.slice(-50),
+    };
   }
 
   view(): IncidentView {
@@ -98,7 +189,7 @@ export class IncidentState {
     const labels = this.input.commonLabels;
     const alertname = labels.alertname ?? alerts[0]?.labels.alertname ?? 'alert';
     const service = labels.service ?? alerts[0]?.labels.service ?? '';
-    const incidentPath = `/api/v1/incidents/${encodeURIComponent(this.id)}`;
+    const links = this.plan?.links ?? { publicUrl: '', temporalUiUrl: '', namespace: 'default' };
     const runbook = alerts.find((a) => a.annotations.runbook_url)?.annotations.runbook_url;
     return {
       id: this.id,
@@ -114,14 +205,23 @@ export class IncidentState {
       startedAt: this.startedAt,
       acknowledgedBy: this.acknowledgedBy,
       resolvedAt: this.resolvedAt,
+      snoozedUntil: this.snoozedUntil,
+      assignee: this.assignee,
+      policy: this.plan?.policyName,
+      step: this.cursor,
+      held: this.plan?.hold ? `${this.plan.hold.reason}: ${this.plan.hold.detail}` : undefined,
       commonLabels: labels,
       alerts,
       links: {
-        incident: this.links.publicUrl + incidentPath,
-        workflow: `${this.links.temporalUiUrl}/namespaces/${this.links.namespace}/workflows/${encodeURIComponent(this.workflowId)}/${this.runId}/history`,
+        incident: `${links.publicUrl}/api/v1/incidents/${encodeURIComponent(this.id)}`,
+        workflow: `${links.temporalUiUrl}/namespaces/${links.namespace}/workflows/${encodeURIComponent(this.workflowId)}/${this.runId}/history`,
         ...(runbook ? { runbook } : {}),
       },
       timeline: this.timeline.map(({ seq: _seq, ...e }) => e),
     };
   }
+}
+
+function notifiedKey(n: Notified): string {
+  return `${n.receiver}|${n.recipient?.id ?? ''}`;
 }

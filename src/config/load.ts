@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { configSchema, type KlaxonConfig } from './schema';
+import { configSchema, type KlaxonConfig, type NotifyTargets, type TenantConfig } from './schema';
+import { compileTemplate } from '../templates/render';
+import { checkSchedules } from './schedules';
 import { withEnv, type EnvSource } from './secret';
 import { parseMatcher } from '../routing/matchers';
 
@@ -22,35 +24,84 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p) => String(p)).join('.') || '(root)';
 }
 
+type Problems = ConfigProblem[];
+
+function checkMatchers(problems: Problems, path: string, list: string[]): void {
+  list.forEach((m, j) => {
+    try {
+      parseMatcher(m);
+    } catch (err) {
+      problems.push({ path: `${path}.${j}`, message: (err as Error).message });
+    }
+  });
+}
+
+function checkTargets(problems: Problems, path: string, t: TenantConfig, targets: NotifyTargets): void {
+  const refs: Array<[keyof NotifyTargets, Record<string, unknown>, string]> = [
+    ['receivers', t.receivers, 'receiver'],
+    ['users', t.users, 'user'],
+    ['schedules', t.schedules, 'schedule'],
+  ];
+  for (const [field, defined, what] of refs) {
+    targets[field].forEach((name, j) => {
+      if (!Object.hasOwn(defined, name)) problems.push({ path: `${path}.${field}.${j}`, message: `unknown ${what} "${name}"` });
+    });
+  }
+}
+
+function checkPolicy(problems: Problems, path: string, t: TenantConfig, policy: TenantConfig['escalationPolicies'][string]): void {
+  policy.steps.forEach((step, i) => {
+    const at = `${path}.steps.${i}`;
+    if ('notify' in step) checkTargets(problems, `${at}.notify`, t, step.notify);
+    if ('notifyIf' in step) {
+      if (!Object.hasOwn(t.timeWindows, step.notifyIf.window)) problems.push({ path: `${at}.notifyIf.window`, message: `unknown time window "${step.notifyIf.window}"` });
+      checkTargets(problems, `${at}.notifyIf.notify`, t, step.notifyIf.notify);
+    }
+    if ('repeat' in step && step.repeat.from >= i) {
+      problems.push({ path: `${at}.repeat.from`, message: `must point to an earlier step (0..${i - 1})` });
+    }
+  });
+}
+
+function checkTemplates(problems: Problems, path: string, templates: Record<string, string>): void {
+  for (const [name, source] of Object.entries(templates)) {
+    try {
+      compileTemplate(name, source);
+    } catch (err) {
+      problems.push({ path: `${path}.${name}`, message: (err as Error).message });
+    }
+  }
+}
+
 /** Checks what a schema cannot: that names used in one place are defined in another. */
 export function crossCheck(config: KlaxonConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const [tenantName, t] of Object.entries(config.tenants)) {
     const at = `tenants.${tenantName}`;
-    if (!t.escalationPolicies[t.defaultPolicy]) {
+    if (!Object.hasOwn(t.escalationPolicies, t.defaultPolicy)) {
       problems.push({ path: `${at}.defaultPolicy`, message: `unknown escalation policy "${t.defaultPolicy}"` });
     }
     t.routes.forEach((r, i) => {
-      if (!t.escalationPolicies[r.policy]) problems.push({ path: `${at}.routes.${i}.policy`, message: `unknown escalation policy "${r.policy}"` });
-      r.matchers.forEach((m, j) => {
-        try {
-          parseMatcher(m);
-        } catch (err) {
-          problems.push({ path: `${at}.routes.${i}.matchers.${j}`, message: (err as Error).message });
-        }
-      });
+      if (!Object.hasOwn(t.escalationPolicies, r.policy)) problems.push({ path: `${at}.routes.${i}.policy`, message: `unknown escalation policy "${r.policy}"` });
+      checkMatchers(problems, `${at}.routes.${i}.matchers`, r.matchers);
     });
-    for (const [policyName, p] of Object.entries(t.escalationPolicies)) {
-      p.steps.forEach((step, i) => {
-        if (!('notify' in step)) return;
-        step.notify.receivers.forEach((r, j) => {
-          if (!t.receivers[r]) problems.push({ path: `${at}.escalationPolicies.${policyName}.steps.${i}.notify.receivers.${j}`, message: `unknown receiver "${r}"` });
-        });
-      });
-    }
+    for (const [policyName, p] of Object.entries(t.escalationPolicies)) checkPolicy(problems, `${at}.escalationPolicies.${policyName}`, t, p);
     for (const [name, r] of Object.entries(t.receivers)) {
-      if (r.fallback && !t.receivers[r.fallback]) problems.push({ path: `${at}.receivers.${name}.fallback`, message: `unknown receiver "${r.fallback}"` });
+      if (r.fallback && !Object.hasOwn(t.receivers, r.fallback)) problems.push({ path: `${at}.receivers.${name}.fallback`, message: `unknown receiver "${r.fallback}"` });
     }
+    for (const [method, receiver] of Object.entries(t.userChannels)) {
+      if (receiver && !Object.hasOwn(t.receivers, receiver)) problems.push({ path: `${at}.userChannels.${method}`, message: `unknown receiver "${receiver}"` });
+    }
+    t.maintenanceWindows.forEach((w, i) => {
+      checkMatchers(problems, `${at}.maintenanceWindows.${i}.matchers`, w.matchers);
+      if (Date.parse(w.to) <= Date.parse(w.from)) problems.push({ path: `${at}.maintenanceWindows.${i}.to`, message: 'must be after from' });
+    });
+    t.inhibitRules.forEach((r, i) => {
+      checkMatchers(problems, `${at}.inhibitRules.${i}.sourceMatchers`, r.sourceMatchers);
+      checkMatchers(problems, `${at}.inhibitRules.${i}.targetMatchers`, r.targetMatchers);
+    });
+    checkTemplates(problems, `${at}.templates`, t.templates);
+    problems.push(...checkSchedules(at, t.users, t.schedules));
   }
   return problems;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { secret } from './secret';
 import { duration } from './duration';
 import { receiverSchema } from './receivers';
+import { restrictSchema, scheduleSchema, timeZone, userSchema } from './schedules';
 
 /** The one source of Klaxon's configuration types: every type below is inferred from a schema. */
 
@@ -10,26 +11,64 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lower-case lett
 /** Alertmanager-style matcher: `severity="critical"`, `service=~"api|web"`, `env!="dev"`. */
 export const matcherText = z.string().min(3);
 
-export const notifyStep = z
+/** Who a notify step pages: channels directly, people through their contact methods, or whoever is on call. */
+export const notifyTargets = z
   .object({
-    notify: z
-      .object({
-        receivers: z.array(z.string()).default([]),
-        users: z.array(z.string()).default([]),
-        /** Notify whoever is on call in these schedules at the time of the step. */
-        schedules: z.array(z.string()).default([]),
-      })
-      .strict(),
+    receivers: z.array(z.string()).default([]),
+    users: z.array(z.string()).default([]),
+    /** Whoever is on call in these schedules when the step runs. */
+    schedules: z.array(z.string()).default([]),
   })
   .strict();
+
+export const notifyStep = z.object({ notify: notifyTargets }).strict();
 export const waitStep = z.object({ wait: duration() }).strict();
-export const stepSchema = z.union([notifyStep, waitStep]);
+/** Go back to step `from` (0-based), at most `times` times. */
+export const repeatStep = z.object({ repeat: z.object({ from: z.number().int().min(0), times: z.number().int().min(1).max(100) }).strict() }).strict();
+/** Notify only inside (or, with `outside: true`, outside) a named time window, e.g. business hours. */
+export const notifyIfStep = z
+  .object({ notifyIf: z.object({ window: z.string(), outside: z.boolean().default(false), notify: notifyTargets }).strict() })
+  .strict();
+/** Resolve the incident by itself after this long without any change to its alerts. */
+export const resolveAfterStep = z.object({ resolveAfter: duration() }).strict();
+export const stepSchema = z.union([notifyStep, waitStep, repeatStep, notifyIfStep, resolveAfterStep]);
 
 export const policySchema = z
   .object({
     urgency: z.enum(['high', 'low']).default('high'),
+    /** Acknowledged but not resolved within this long: escalation starts again (PagerDuty uses 30m). */
+    ackTimeout: duration().optional(),
     steps: z.array(stepSchema).min(1, 'a policy needs at least one step'),
   })
+  .strict();
+
+/** A weekly window in a time zone (business hours, nights, weekends). */
+export const timeWindowSchema = restrictSchema.extend({ timeZone: timeZone() }).strict();
+
+/** Alerts matching these are held silently (recorded, not paged) between from and to. */
+export const maintenanceWindowSchema = z
+  .object({
+    name: z.string().optional(),
+    matchers: z.array(matcherText).min(1, 'a maintenance window needs at least one matcher'),
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+  })
+  .strict();
+
+/** As Alertmanager's inhibit_rules: a firing source mutes targets that share the `equal` labels. */
+export const inhibitRuleSchema = z
+  .object({
+    sourceMatchers: z.array(matcherText).min(1),
+    targetMatchers: z.array(matcherText).min(1),
+    equal: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const DEFAULT_INHIBIT_RULES = [{ sourceMatchers: ['severity="critical"'], targetMatchers: ['severity="warning"'], equal: ['alertname', 'service'] }];
+
+/** Which receiver reaches a person through which contact method (the user's slack id, email, …). */
+export const userChannelsSchema = z
+  .object({ slack: z.string().optional(), email: z.string().optional(), telegram: z.string().optional(), phone: z.string().optional() })
   .strict();
 
 export const routeSchema = z
@@ -47,8 +86,14 @@ export const tenantSchema = z
     api: z.object({ token: secret() }).strict(),
     /** One incident per Alertmanager group (default) or per alert fingerprint. */
     groupBy: z.enum(['groupKey', 'fingerprint']).default('groupKey'),
+    users: z.record(name, userSchema).default({}),
+    schedules: z.record(name, scheduleSchema).default({}),
     receivers: z.record(name, receiverSchema).default({}),
+    userChannels: userChannelsSchema.default({}),
     escalationPolicies: z.record(name, policySchema).default({}),
+    timeWindows: z.record(name, timeWindowSchema).default({}),
+    maintenanceWindows: z.array(maintenanceWindowSchema).default([]),
+    inhibitRules: z.array(inhibitRuleSchema).default(DEFAULT_INHIBIT_RULES),
     /** Ordered; the first route whose matchers all match picks the policy. */
     routes: z.array(routeSchema).default([]),
     defaultPolicy: z.string(),
@@ -63,6 +108,10 @@ export const serverSchema = z
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
     /** Base URL people reach Klaxon at, used for links in messages. */
     publicUrl: z.string().url().default('http://localhost:8080'),
+    /** Key for signed one-click links (`GET /a/<token>`); without it messages carry no ack link. */
+    linkSigningKey: secret().optional(),
+    /** How long a one-click link stays valid. */
+    linkTtl: duration().prefault('24h'),
     /** Base URL of the Temporal Web UI, for "open workflow" links. */
     temporalUiUrl: z.string().url().default('http://localhost:8233'),
   })
@@ -80,5 +129,8 @@ export type TenantConfig = z.infer<typeof tenantSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type StepConfig = z.infer<typeof stepSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
+export type NotifyTargets = z.infer<typeof notifyTargets>;
+export type TimeWindowConfig = z.infer<typeof timeWindowSchema>;
+export type InhibitRule = z.infer<typeof inhibitRuleSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export { type ReceiverConfig } from './receivers';

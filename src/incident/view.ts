@@ -37,6 +37,15 @@ export interface IncidentView {
   startedAt: string;
   acknowledgedBy?: string;
   resolvedAt?: string;
+  /** Escalation is paused until then (snooze); it resumes where it was. */
+  snoozedUntil?: string;
+  /** Who was last assigned by a person (reassign). */
+  assignee?: string;
+  /** Escalation policy in force and the step it is at (0-based). */
+  policy?: string;
+  step?: number;
+  /** Why the incident is held silently, if it is (maintenance window, inhibition). */
+  held?: string;
   commonLabels: Record<string, string>;
   alerts: AlertView[];
   links: { workflow: string; incident: string; runbook?: string; ack?: string };

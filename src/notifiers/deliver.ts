@@ -3,7 +3,7 @@ import { secretValues, redact } from '../config/secret';
 import { notifierFor } from './registry';
 import type { DeliveryResult, NotificationMessage, NotifierContext } from './types';
 import { CircuitOpenError, DeliveryError } from './errors';
-import { defaultRateLimiter, type RateLimit, type RateLimiter } from './rateLimit';
+import { defaultRateLimiter, type Permit, type RateLimit, type RateLimiter } from './rateLimit';
 import { defaultCircuitBreakers, DEFAULT_BREAKER, type BreakerSettings, type CircuitBreakers } from './circuitBreaker';
 import { truncateText } from './truncate';
 import { recordDelivery, recordReceiverUp } from './metrics';
@@ -24,8 +24,8 @@ export interface DeliveryRequest {
 export interface DeliverOptions {
   /** Aborts a wait in the rate-limit queue (activity cancelled). */
   signal?: AbortSignal;
-  /** Called about once a second while queued behind the rate limit, for activity heartbeats. */
-  heartbeat?: (waitRemainingMs: number) => void;
+  /** Called about once a second while queued behind the rate limit (ms queued so far), for activity heartbeats. */
+  heartbeat?: (queuedForMs: number) => void;
   rateLimiter?: RateLimiter;
   breakers?: CircuitBreakers;
 }
@@ -83,9 +83,10 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
 
   const secrets = secretVariants(secretValues(receiver));
   const limit = rateLimitOf(receiver, notifier.defaultRateLimit);
+  let permit: Permit | undefined;
   if (limit) {
     try {
-      await (opts.rateLimiter ?? defaultRateLimiter).acquire(`${tenant}/${receiverName}`, limit, { signal: opts.signal, heartbeat: opts.heartbeat });
+      permit = await (opts.rateLimiter ?? defaultRateLimiter).acquire(`${tenant}/${receiverName}`, limit, { signal: opts.signal, heartbeat: opts.heartbeat });
     } catch (err) {
       breakers.release(tenant, receiverName);
       throw new DeliveryError(`${receiverName}: cancelled while queued behind the rate limit (${(err as Error).message})`, { retryable: true });
@@ -112,6 +113,9 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
     recordDelivery(tenant, channel, error.retryable ? 'retryable_error' : 'failed', seconds());
     recordReceiverUp(tenant, receiverName, breakers.stateOf(tenant, receiverName) !== 'open');
     throw error;
+  } finally {
+    // The token's window starts when the vendor has the message, not when we began sending it.
+    permit?.release();
   }
 }
 

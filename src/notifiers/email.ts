@@ -73,7 +73,8 @@ async function sendMail(c: EmailConfig, m: NotificationMessage, replyTo?: Thread
   try {
     const info = await transport.sendMail({
       from: c.from,
-      to: c.to,
+      // A person paged through this receiver gets the mail; otherwise the configured list.
+      to: m.recipient?.email ? [m.recipient.email] : c.to,
       subject: replyTo ? `Re: ${replyTo.subject}` : emailSubject(c, m),
       text: emailText(m),
       html: emailHtml(m),

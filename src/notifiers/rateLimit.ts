@@ -2,10 +2,12 @@
  * Per-receiver rate limiting, so an alert storm is queued behind the vendor's limit instead of
  * being answered with 429s (which would then cost retries and reorder messages).
  *
- * Each receiver (tenant/receiver) has a bucket of `per` tokens; a spent token comes back `everyMs`
- * after it was spent. That allows a burst of `per` and then never more than `per` in any window of
- * `everyMs` — the property vendors state their limits in. Callers reserve slots in arrival order, so
- * waiting is FIFO and every message goes out exactly once.
+ * Each receiver (tenant/receiver) has a bucket of `per` tokens. A send takes a token and gives it
+ * back `everyMs` after the send *completed*. Counting from completion rather than from start means a
+ * slow request (cold connection, loaded vendor) can never let the next window's messages arrive at
+ * the vendor while it still counts this one: at most `per` messages arrive in any `everyMs` window,
+ * as the vendor measures it. Waiters are served strictly in arrival order (FIFO), so every message
+ * goes out exactly once and in order.
  */
 
 export interface RateLimit {
@@ -14,11 +16,17 @@ export interface RateLimit {
 }
 
 export interface AcquireOptions {
-  /** Aborts the wait (the activity was cancelled or timed out); the reserved slot is forfeited. */
+  /** Aborts the wait (the activity was cancelled or timed out); the message leaves the queue. */
   signal?: AbortSignal;
-  /** Called every `heartbeatEveryMs` while queued, so a Temporal activity can heartbeat. */
-  heartbeat?: (waitRemainingMs: number) => void;
+  /** Called about every `heartbeatEveryMs` while queued (how long so far), so an activity can heartbeat. */
+  heartbeat?: (queuedForMs: number) => void;
   heartbeatEveryMs?: number;
+}
+
+/** Held while a message is being sent; `release()` (idempotent) starts the token's way back. */
+export interface Permit {
+  waitedMs: number;
+  release(): void;
 }
 
 export interface Clock {
@@ -31,32 +39,46 @@ export const realClock: Clock = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal?.reason ?? new Error('aborted'));
       };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
 
-class Bucket {
-  /** Times (ms) at which the last `per` tokens were or will be spent, ascending. */
-  private slots: number[] = [];
-  constructor(readonly limit: RateLimit) {}
+interface Ticket {
+  /** Resolves when something changed that may let this ticket proceed. */
+  wake?: () => void;
+}
 
-  /** Reserves the earliest slot that keeps every `everyMs` window at ≤ `per` messages. */
-  reserve(now: number): number {
-    const { per, everyMs } = this.limit;
-    let at = now;
-    if (this.slots.length >= per) at = Math.max(at, this.slots[this.slots.length - per] + everyMs);
-    if (this.slots.length > 0) at = Math.max(at, this.slots[this.slots.length - 1]);
-    this.slots.push(at);
-    if (this.slots.length > per) this.slots.splice(0, this.slots.length - per);
-    return at;
+class Bucket {
+  free: number;
+  /** Times at which spent tokens come back, ascending. */
+  returns: number[] = [];
+  queue: Ticket[] = [];
+  constructor(readonly limit: RateLimit) {
+    this.free = limit.per;
+  }
+  refill(now: number): void {
+    while (this.returns.length && this.returns[0] <= now) {
+      this.returns.shift();
+      this.free++;
+    }
+  }
+  giveBack(at: number): void {
+    // Release times are almost always the latest, so search from the end.
+    let i = this.returns.length;
+    while (i > 0 && this.returns[i - 1] > at) i--;
+    this.returns.splice(i, 0, at);
+    this.wakeHead();
+  }
+  wakeHead(): void {
+    this.queue[0]?.wake?.();
   }
 }
 
@@ -64,21 +86,74 @@ export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   constructor(private readonly clock: Clock = realClock) {}
 
-  /** Waits until a message to `key` may be sent under `limit`. Returns how long it waited (ms). */
-  async acquire(key: string, limit: RateLimit, opts: AcquireOptions = {}): Promise<number> {
-    let bucket = this.buckets.get(key);
-    if (!bucket || bucket.limit.per !== limit.per || bucket.limit.everyMs !== limit.everyMs) {
-      bucket = new Bucket(limit);
-      this.buckets.set(key, bucket);
+  private bucket(key: string, limit: RateLimit): Bucket {
+    let b = this.buckets.get(key);
+    // A changed limit (config reload) starts a fresh bucket once the old one has drained.
+    if (!b || ((b.limit.per !== limit.per || b.limit.everyMs !== limit.everyMs) && b.queue.length === 0)) {
+      b = new Bucket(limit);
+      this.buckets.set(key, b);
     }
+    return b;
+  }
+
+  /** Waits (FIFO) until a message to `key` may be sent under `limit`; call `release()` once it was sent. */
+  async acquire(key: string, limit: RateLimit, opts: AcquireOptions = {}): Promise<Permit> {
+    const bucket = this.bucket(key, limit);
+    const ticket: Ticket = {};
+    bucket.queue.push(ticket);
     const start = this.clock.now();
-    const at = bucket.reserve(start);
     const every = opts.heartbeatEveryMs ?? 1000;
-    for (let now = start; now < at; now = this.clock.now()) {
-      opts.heartbeat?.(at - now);
-      await this.clock.sleep(Math.min(at - now, every), opts.signal);
+    try {
+      for (;;) {
+        const now = this.clock.now();
+        bucket.refill(now);
+        if (bucket.queue[0] === ticket && bucket.free > 0) {
+          bucket.free--;
+          bucket.queue.shift();
+          bucket.wakeHead();
+          let released = false;
+          return {
+            waitedMs: now - start,
+            release: () => {
+              if (released) return;
+              released = true;
+              bucket.giveBack(this.clock.now() + bucket.limit.everyMs);
+            },
+          };
+        }
+        if (now > start) opts.heartbeat?.(now - start);
+        // The head sleeps until the next token returns (or a release/abort changes things);
+        // others until they become the head. Either way at most `every` ms between heartbeats.
+        const nextReturn = bucket.queue[0] === ticket && bucket.returns.length ? bucket.returns[0] - now : every;
+        await this.wait(ticket, Math.max(1, Math.min(nextReturn, every)), opts.signal);
+      }
+    } catch (err) {
+      const i = bucket.queue.indexOf(ticket);
+      if (i >= 0) bucket.queue.splice(i, 1);
+      bucket.wakeHead();
+      throw err;
     }
-    return Math.max(0, at - start);
+  }
+
+  private async wait(ticket: Ticket, ms: number, signal?: AbortSignal): Promise<void> {
+    const local = new AbortController();
+    const woken = new Promise<void>((resolve) => {
+      ticket.wake = () => {
+        ticket.wake = undefined;
+        resolve();
+      };
+    });
+    const both = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
+    const slept = this.clock.sleep(ms, both).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+    });
+    try {
+      await Promise.race([slept, woken]);
+    } finally {
+      ticket.wake = undefined;
+      local.abort();
+    }
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   }
 
   /** Forgets all buckets (tests, config reload). */

@@ -26,6 +26,11 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** `<@U…> ` when a person is paged through the channel, so Slack notifies them. */
+function mention(m: NotificationMessage): string {
+  return m.recipient?.slack ? `<@${m.recipient.slack.replace(/^@/, '')}> ` : '';
+}
+
 export function slackBlocks(m: NotificationMessage, buttons: boolean): unknown[] {
   const inc = m.incident;
   const context = facts(inc, m).map(([k, v]) => `*${k}:* ${escapeMrkdwn(v)}`);
@@ -33,7 +38,7 @@ export function slackBlocks(m: NotificationMessage, buttons: boolean): unknown[]
   if (inc.links.runbook) context.push(`<${inc.links.runbook}|Runbook>`);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: cutWithEllipsis(headline(m), HEADER_MAX), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: truncateText(escapeMrkdwn(m.text || m.title), SECTION_MAX) } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncateText(mention(m) + escapeMrkdwn(m.text || m.title), SECTION_MAX) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: cutWithEllipsis(context.join('  ·  '), SECTION_MAX) }] },
   ];
   if (buttons && !isClosed(m)) {
@@ -87,7 +92,7 @@ function identity(c: SlackConfig) {
 async function postWebhook(c: SlackConfig, m: NotificationMessage, ctx: NotifierContext): Promise<DeliveryResult> {
   const res = await ctx.http.send({
     url: c.webhookUrl!.reveal(),
-    body: { text: cutWithEllipsis(headline(m), SECTION_MAX), blocks: slackBlocks(m, c.buttons), ...identity(c) },
+    body: { text: cutWithEllipsis(mention(m) + headline(m), SECTION_MAX), blocks: slackBlocks(m, c.buttons), ...identity(c) },
     timeoutMs: c.timeout,
     secrets: secretsOf(c),
   });
@@ -105,7 +110,7 @@ export const slackNotifier: Notifier<'slack'> = {
     const out = await callApi(
       c,
       'chat.postMessage',
-      { channel: c.channel, text: cutWithEllipsis(headline(m), SECTION_MAX), blocks: slackBlocks(m, c.buttons), unfurl_links: false, ...identity(c) },
+      { channel: c.channel, text: cutWithEllipsis(mention(m) + headline(m), SECTION_MAX), blocks: slackBlocks(m, c.buttons), unfurl_links: false, ...identity(c) },
       ctx,
     );
     const thread: ThreadRef = { channel: out.channel ?? c.channel!, ts: out.ts ?? '' };

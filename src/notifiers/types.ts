@@ -14,6 +14,18 @@ export interface NotificationMessage {
   idempotencyKey: string;
   /** What an earlier send of this incident to this receiver returned (message ts, issue key, …). */
   thread?: ThreadRef;
+  /** Set when a person is paged through a shared channel: direct the message to them (DM, mail to, mention). */
+  recipient?: Recipient;
+}
+
+/** A person being paged, with the contact details a channel needs to reach them. */
+export interface Recipient {
+  id: string;
+  name: string;
+  email?: string;
+  slack?: string;
+  telegram?: string;
+  phone?: string;
 }
 
 /** Vendor reference to the message/thread/ticket created by a send; JSON-serialisable. */

@@ -45,7 +45,7 @@ export class IncidentStore {
         `INSERT INTO incidents (id, tenant, workflow_id, run_id, group_key, title, alertname, service, severity,
            declared_severity, status, labels, started_at, acknowledged_at, acknowledged_by, resolved_at, updated_at)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16, now())
-         ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, severity = EXCLUDED.severity,
+         ON CONFLICT (id) DO UPDATE SET run_id = EXCLUDED.run_id, title = EXCLUDED.title, severity = EXCLUDED.severity,
            declared_severity = EXCLUDED.declared_severity, status = EXCLUDED.status, labels = EXCLUDED.labels,
            acknowledged_at = EXCLUDED.acknowledged_at, acknowledged_by = EXCLUDED.acknowledged_by,
            resolved_at = EXCLUDED.resolved_at, updated_at = now()`,
@@ -85,6 +85,27 @@ export class IncidentStore {
     params.push(Math.min(filter.limit ?? 100, 1000));
     const r = await this.pool.query(`SELECT ${COLUMNS} FROM incidents WHERE ${where} ORDER BY started_at DESC LIMIT $${params.length}`, params);
     return r.rows.map(normalise);
+  }
+
+  /** Labels of the tenant's open incidents, for inhibition (newest first, bounded). */
+  async openLabels(tenant: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
+    const r = await this.pool.query(
+      `SELECT id, labels FROM incidents WHERE tenant = $1 AND status IN ('firing', 'acknowledged') ORDER BY started_at DESC LIMIT 1000`,
+      [tenant],
+    );
+    return r.rows;
+  }
+
+  /**
+   * Appends an event from outside the workflow (e.g. an ack for an incident whose workflow has
+   * already completed), numbered after the workflow's own events.
+   */
+  async appendExternal(id: string, tenant: string, e: { kind: string; actor: string; details: Record<string, unknown> }): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
+       SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, now(), $3, $4, $5 FROM incident_events WHERE incident_id = $1`,
+      [id, tenant, e.kind, e.actor, JSON.stringify(e.details)],
+    );
   }
 
   async get(id: string): Promise<IncidentRow | undefined> {

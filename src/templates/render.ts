@@ -33,6 +33,8 @@ export interface RenderContext {
   kind: string;
   incident: IncidentView;
   now: string;
+  /** The person paged, when the message goes to someone in particular. */
+  recipient?: { id: string; name: string };
 }
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();

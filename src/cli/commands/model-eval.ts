@@ -95,6 +95,7 @@ export async function fitAndScore(
   kind: ModelKind,
   x: Matrix,
   seed: number,
+  log?: (message: string) => void,
 ): Promise<{ scores: Float64Array; backend: string; trainMs: number; scoreMs: number }> {
   if (kind === 'iforest') {
     const t0 = performance.now();
@@ -103,7 +104,7 @@ export async function fitAndScore(
     const scores = forest.scoreBatch(x);
     return { scores, backend: 'js', trainMs: t1 - t0, scoreMs: performance.now() - t1 };
   }
-  const backend = await initBackend();
+  const backend = await initBackend({ log });
   const t0 = performance.now();
   const model = kind === 'autoencoder' ? await Autoencoder.fit(x, { seed }) : await Ensemble.fit(x, { seed });
   const t1 = performance.now();
@@ -115,13 +116,13 @@ export async function fitAndScore(
   }
 }
 
-export async function evaluate(args: EvalArgs): Promise<EvalResult> {
+export async function evaluate(args: EvalArgs, log?: (message: string) => void): Promise<EvalResult> {
   const data = loadLabelledCsv(args.data, { label: args.label });
   const anomalies = data.labels.reduce((a, b) => a + b, 0);
   if (anomalies === 0 || anomalies === data.labels.length) {
     throw new Error(`${args.data}: column "${args.label}" must contain both 0 and 1 labels to compute AUC`);
   }
-  const { scores, backend, trainMs, scoreMs } = await fitAndScore(args.model, data.features, args.seed);
+  const { scores, backend, trainMs, scoreMs } = await fitAndScore(args.model, data.features, args.seed, log);
   return {
     rocAuc: rocAuc(scores, data.labels),
     prAuc: averagePrecision(scores, data.labels),
@@ -159,7 +160,7 @@ export async function modelEval(args: string[], io: ModelEvalIo = defaultIo): Pr
     return 0;
   }
   try {
-    const result = await evaluate(parsed);
+    const result = await evaluate(parsed, io.stderr);
     if (parsed.json) io.stdout(JSON.stringify(result));
     else formatTable(result, parsed.seed).forEach((l) => io.stdout(l));
     return 0;

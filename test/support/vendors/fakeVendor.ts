@@ -14,7 +14,7 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
-  /** Milliseconds (performance.now()) when the request arrived. */
+  /** Milliseconds (performance.now()) when the request's headers arrived. */
   at: number;
   json<T = any>(): T;
 }
@@ -40,10 +40,10 @@ export class FakeVendor {
   static async start(handler: Handler = () => ({ status: 200, body: 'ok' })): Promise<FakeVendor> {
     let vendor!: FakeVendor;
     const server = createServer((req, res) => {
+      const at = performance.now();
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
-        const at = performance.now();
         const u = new URL(req.url ?? '/', 'http://localhost');
         const body = Buffer.concat(chunks).toString('utf8');
         const recorded: RecordedRequest = {

@@ -46,6 +46,13 @@ describe('slack (Web API)', () => {
     ]);
   });
 
+  it('mentions the paged person (recipient.slack) so Slack notifies them', async () => {
+    await slackNotifier.send(cfg(), message('firing', incident(), { recipient: { id: 'u1', name: 'Alice', slack: 'U024BE7LH' } }), ctx());
+    const body = vendor.last().json();
+    expect(body.text.startsWith('<@U024BE7LH> ')).toBe(true);
+    expect(body.blocks[1].text.text.startsWith('<@U024BE7LH> ')).toBe(true);
+  });
+
   it('escapes &, < and > in mrkdwn text', async () => {
     const m = message('firing', incident(), { text: 'a <b> & <!channel>' });
     await slackNotifier.send(cfg(), m, ctx());

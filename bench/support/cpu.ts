@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU time (user + system, ms) per thread of this process and per child process, from /proc (Linux). */
+export interface CpuSnapshot {
+  threads: Map<string, number>;
+  /** Busy CPU time of the whole machine (all processes), ms. */
+  machineMs: number;
+  children: Map<number, { name: string; ms: number }>;
+  wallMs: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on every Linux that ships Node.
+
+function parseStat(text: string): { name: string; ppid: number; ms: number } {
+  const close = text.lastIndexOf(')');
+  const name = text.slice(text.indexOf('(') + 1, close);
+  const f = text.slice(close + 2).split(' ');
+  // After "pid (comm) ": [0] state, [1] ppid, …, [11] utime, [12] stime (man 5 proc).
+  return { name, ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * TICK_MS };
+}
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function machineBusyMs(): number {
+  const line = read('/proc/stat')?.split('\n')[0];
+  if (!line) return 0;
+  // cpu user nice system idle iowait irq softirq steal …
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - f[3] - f[4]) * TICK_MS;
+}
+
+export function cpuSnapshot(): CpuSnapshot {
+  const threads = new Map<string, number>();
+  const machineMs = machineBusyMs();
+  const children = new Map<number, { name: string; ms: number }>();
+  if (process.platform === 'linux') {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const s = read(`/proc/self/task/${tid}/stat`);
+      if (!s) continue;
+      const { name, ms } = parseStat(s);
+      // Thread names: the main thread is "node"/"tsx"; tokio-runtime-w = Temporal core (Rust);
+      // "node" worker threads also include the workflow sandbox thread(s).
+      const key = Number(tid) === process.pid ? 'main thread' : name;
+      threads.set(key, (threads.get(key) ?? 0) + ms);
+    }
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const s = read(`/proc/${pid}/stat`);
+      if (!s) continue;
+      const st = parseStat(s);
+      if (st.ppid === process.pid) children.set(Number(pid), { name: st.name, ms: st.ms });
+    }
+  }
+  return { threads, children, machineMs, wallMs: performance.now() };
+}
+
+/** CPU used between two snapshots, as "who: X% of one core", busiest first. */
+export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot, names: Record<number, string> = {}): Array<{ who: string; cores: number }> {
+  const wall = b.wallMs - a.wallMs;
+  const rows: Array<{ who: string; cores: number }> = [];
+  for (const [k, ms] of b.threads) rows.push({ who: `klaxon process: ${k}`, cores: (ms - (a.threads.get(k) ?? 0)) / wall });
+  for (const [pid, c] of b.children) rows.push({ who: names[pid] ?? `${c.name} (pid ${pid})`, cores: (c.ms - (a.children.get(pid)?.ms ?? 0)) / wall });
+  const ours = rows.reduce((sum, r) => sum + r.cores, 0);
+  if (b.machineMs > 0) rows.push({ who: 'other processes on the machine', cores: Math.max(0, (b.machineMs - a.machineMs) / wall - ours) });
+  return rows.filter((r) => r.cores >= 0.005).sort((x, y) => y.cores - x.cores);
+}
