@@ -74,8 +74,11 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
           receiver,
           mode: args.thread && args.kind !== 'firing' ? 'update' : 'send',
           message: { kind: args.kind, incident, ...rendered, idempotencyKey: args.idempotencyKey, thread: args.thread, recipient: args.recipient },
+          receivers: tenant.receivers,
         },
         deps.notifier,
+        // Queued behind a rate limit: keep heartbeating so the activity is not timed out, stop if cancelled.
+        { signal: Context.current().cancellationSignal, heartbeat: (queuedForMs) => Context.current().heartbeat({ queuedForMs }) },
       );
       await deps.ledger.markSent(args.idempotencyKey, result);
       return { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response };

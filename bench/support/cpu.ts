@@ -11,6 +11,14 @@ export interface CpuSnapshot {
 
 const TICK_MS = 10; // USER_HZ is 100 on every Linux that ships Node.
 
+const THREAD_NAMES: Record<string, string> = {
+  'tokio-runtime-w': 'Temporal core (Rust)',
+  'workflow-proces': 'workflow sandbox thread',
+  node: 'node helper threads',
+  tsx: 'node helper threads',
+  'libuv-worker': 'libuv pool',
+};
+
 function parseStat(text: string): { name: string; ppid: number; ms: number } {
   const close = text.lastIndexOf(')');
   const name = text.slice(text.indexOf('(') + 1, close);
@@ -45,9 +53,7 @@ export function cpuSnapshot(): CpuSnapshot {
       const s = read(`/proc/self/task/${tid}/stat`);
       if (!s) continue;
       const { name, ms } = parseStat(s);
-      // Thread names: the main thread is "node"/"tsx"; tokio-runtime-w = Temporal core (Rust);
-      // "node" worker threads also include the workflow sandbox thread(s).
-      const key = Number(tid) === process.pid ? 'main thread' : name;
+      const key = Number(tid) === process.pid ? 'main thread' : (THREAD_NAMES[name] ?? name);
       threads.set(key, (threads.get(key) ?? 0) + ms);
     }
     for (const pid of readdirSync('/proc')) {
@@ -65,7 +71,7 @@ export function cpuSnapshot(): CpuSnapshot {
 export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot, names: Record<number, string> = {}): Array<{ who: string; cores: number }> {
   const wall = b.wallMs - a.wallMs;
   const rows: Array<{ who: string; cores: number }> = [];
-  for (const [k, ms] of b.threads) rows.push({ who: `klaxon process: ${k}`, cores: (ms - (a.threads.get(k) ?? 0)) / wall });
+  for (const [k, ms] of b.threads) rows.push({ who: k, cores: (ms - (a.threads.get(k) ?? 0)) / wall });
   for (const [pid, c] of b.children) rows.push({ who: names[pid] ?? `${c.name} (pid ${pid})`, cores: (c.ms - (a.children.get(pid)?.ms ?? 0)) / wall });
   const ours = rows.reduce((sum, r) => sum + r.cores, 0);
   if (b.machineMs > 0) rows.push({ who: 'other processes on the machine', cores: Math.max(0, (b.machineMs - a.machineMs) / wall - ours) });

@@ -84,6 +84,8 @@ export const tenantSchema = z
     webhook: z.object({ token: secret() }).strict(),
     /** Bearer token for the REST API and CLI (per-user JWT with permissions comes later). */
     api: z.object({ token: secret() }).strict(),
+    /** Slack app of this tenant: its signing secret verifies button clicks (POST /integrations/slack/actions). */
+    slack: z.object({ signingSecret: secret() }).strict().optional(),
     /** One incident per Alertmanager group (default) or per alert fingerprint. */
     groupBy: z.enum(['groupKey', 'fingerprint']).default('groupKey'),
     users: z.record(name, userSchema).default({}),

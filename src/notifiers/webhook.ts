@@ -25,7 +25,7 @@ function alertmanagerBody(m: NotificationMessage) {
 
 function klaxonBody(m: NotificationMessage) {
   const { timeline: _timeline, ...incident } = m.incident;
-  return { kind: m.kind, title: m.title, text: m.text, idempotencyKey: m.idempotencyKey, incident };
+  return { kind: m.kind, title: m.title, text: m.text, idempotencyKey: m.idempotencyKey, incident, ...(m.recipient ? { recipient: m.recipient } : {}) };
 }
 
 export const webhookNotifier: Notifier<'webhook'> = {

@@ -7,6 +7,9 @@ import { healthPlugin } from './plugins/health';
 import { metricsPlugin } from './plugins/metrics';
 import { webhookPlugin } from './plugins/webhook';
 import { incidentsPlugin } from './plugins/incidents';
+import { linksPlugin } from './plugins/links';
+import { slackPlugin } from './plugins/slack';
+import { receiversPlugin } from './plugins/receivers';
 
 /** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
@@ -25,5 +28,8 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(metricsPlugin);
   await app.register(webhookPlugin, { bodyLimit: services.config.config.server.bodyLimitBytes });
   await app.register(incidentsPlugin);
+  await app.register(linksPlugin);
+  await app.register(slackPlugin);
+  await app.register(receiversPlugin);
   return app;
 }

@@ -1,14 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { requireApiTenant } from '../auth';
-import { acknowledgeUpdate, resolveUpdate, stateQuery } from '../../../workflows/definitions';
+import { stateQuery } from '../../../workflows/definitions';
+import { ACTIONS, applyAction, type ActionArgs } from '../../incident/actions';
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
-const actorBody = z.object({ actor: z.string().min(1).max(200), note: z.string().max(2000).optional() });
 
-/** /api/v1/incidents — read incidents and their timelines; act on them (ack, resolve). */
+/** /api/v1/incidents — read incidents and their timelines; act on them (ack, unack, resolve, snooze, escalate, reassign). */
 export const incidentsPlugin: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.addHook('preHandler', requireApiTenant);
@@ -45,23 +44,12 @@ export const incidentsPlugin: FastifyPluginAsync = async (app) => {
     return { state };
   });
 
-  for (const [action, update] of [['ack', acknowledgeUpdate], ['resolve', resolveUpdate]] as const) {
-    r.post(`/api/v1/incidents/:id/${action}`, { schema: { params: idParams, body: actorBody } }, async (request, reply) => {
+  for (const [action, update, body] of ACTIONS) {
+    r.post(`/api/v1/incidents/:id/${action}`, { schema: { params: idParams, body } }, async (request, reply) => {
       const incident = await findOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
-      try {
-        const handle = app.klaxon.temporal.workflow.getHandle(incident.workflowId, incident.runId);
-        const state = await handle.executeUpdate(update, { args: [request.body] });
-        return { state };
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) {
-          return reply.code(409).send({ error: 'conflict', message: err.cause?.message ?? err.message });
-        }
-        if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
-          return reply.code(409).send({ error: 'conflict', message: 'incident is closed' });
-        }
-        throw err;
-      }
+      const outcome = await applyAction(app.klaxon, incident, action, update, request.body as ActionArgs);
+      return outcome.ok ? { state: outcome.state } : reply.code(409).send({ error: 'conflict', message: outcome.message });
     });
   }
 };

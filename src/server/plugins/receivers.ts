@@ -1,0 +1,21 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { requireApiTenant } from '../auth';
+import { receiverHealth } from '../../notifiers/circuitBreaker';
+
+/** GET /api/v1/receivers/health — circuit breaker state of the tenant's receivers. */
+export const receiversPlugin: FastifyPluginAsync = async (app) => {
+  app.addHook('preHandler', requireApiTenant);
+  app.get('/api/v1/receivers/health', async (request) => {
+    const tenant = request.tenant!;
+    const known = new Map(receiverHealth().filter((h) => h.tenant === tenant).map((h) => [h.receiver, h]));
+    const receivers = Object.entries(app.klaxon.config.tenant(tenant)?.receivers ?? {}).map(([name, r]) => ({
+      receiver: name,
+      type: r.type,
+      state: known.get(name)?.state ?? 'closed',
+      failures: known.get(name)?.failures ?? 0,
+      openedAt: known.get(name)?.openedAt,
+      lastError: known.get(name)?.lastError,
+    }));
+    return { receivers };
+  });
+};

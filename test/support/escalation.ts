@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { ConfigStore } from '../../src/config/store';
+import { requireTemporalBinary } from '../../src/temporal/binaries';
+import { openDatabase, type Database } from '../../src/store/db';
+import { migrate } from '../../src/store/migrate';
+import { IncidentStore } from '../../src/store/incidents';
+import { NotificationLedger } from '../../src/store/notifications';
+import { createHttpDelivery } from '../../src/notifiers/http';
+import type { AlertView } from '../../src/incident/view';
+import { incidentWorkflowId } from '../../src/incident/ids';
+import { INCIDENT_WORKFLOW, type IncidentInput } from '../../workflows/definitions';
+import type { incidentWorkflow } from '../../workflows/incident';
+import { installRuntime, testConfig } from './klaxon';
+
+/**
+ * The incident workflow on Temporal's time-skipping test server, with the real activities, the
+ * real audit store and real HTTP to local receivers: an hour of policy runs in seconds.
+ */
+export async function startEscalationHarness(yaml: string, secrets: Record<string, string>) {
+  installRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireTemporalBinary('testServer') } },
+  });
+  const db: Database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-esc-')) });
+  await migrate(db.pool);
+  const config = new ConfigStore(testConfig(yaml, secrets));
+  const incidents = new IncidentStore(db.pool);
+  const ledger = new NotificationLedger(db.pool);
+  const taskQueue = `esc-${randomUUID()}`;
+  const makeWorker = () =>
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
+      activities: createActivities({ config, incidents, ledger, notifier: { http: createHttpDelivery(), now: () => new Date() }, namespace: 'default' }),
+    });
+
+  let n = 0;
+  return {
+    env,
+    db,
+    config,
+    incidents,
+    ledger,
+    taskQueue,
+    makeWorker,
+    /** Starts an incident for `tenant` with alerts carrying `labels`, directly (no webhook). */
+    async startIncident(tenant: string, labels: Record<string, string>, extra: Partial<IncidentInput> = {}) {
+      const groupKey = `{}:{test="${randomUUID()}-${++n}"}`;
+      const alerts: AlertView[] = [
+        { fingerprint: `fp${n}`, status: 'firing', labels, annotations: { summary: 'test alert' }, startsAt: new Date().toISOString() },
+      ];
+      const input: IncidentInput = { tenant, groupKey, alerts, commonLabels: labels, receivedAt: new Date().toISOString(), ...extra };
+      return env.client.workflow.start<typeof incidentWorkflow>(INCIDENT_WORKFLOW, {
+        taskQueue,
+        workflowId: incidentWorkflowId(tenant, groupKey),
+        args: [input],
+      });
+    },
+    async stop() {
+      await db.close();
+      await env.teardown();
+    },
+  };
+}
