@@ -23,9 +23,10 @@ import { IngestService, type IngestedIncident } from '../src/ingest/ingest';
 import { webhookDuration } from '../src/metrics';
 import { startBenchReceiver, type Arrival, type BenchReceiver } from './support/receiver';
 import { payloadFactory } from './support/payloads';
+import { profileMainThread } from './support/profile';
 import { runClosedLoop, runPaced, type LoadResult, type Sample } from './support/load';
-import { cpuDelta, cpuSnapshot } from './support/cpu';
-import { ms, percentile, perSecond, rate } from './support/stats';
+import { cpuDelta, cpuSnapshot, type CpuRow } from './support/cpu';
+import { ms, percentile, perSecond, rate, wallNow } from './support/stats';
 
 export interface IngestBenchOptions {
   /** Payloads (= incidents) per measured phase; env BENCH_N. */
@@ -38,10 +39,10 @@ export interface IngestBenchOptions {
   log?: (line: string) => void;
 }
 
-const TENANT = 'bench';
 const TRIVIAL_WORKFLOW = 'benchTrivialWorkflow';
 const IDLE_COUNT = 30;
-const IDLE_RATE = 10;
+/** Calls per diagnostic phase (at most n). */
+const DIAGNOSTIC_N = 200;
 
 const intEnv = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -51,10 +52,11 @@ const intEnv = (name: string, fallback: number) => {
   return n;
 };
 
-function tenantYaml(): string {
+/** A tenant of its own per run: a shared Postgres (DATABASE_URL) keeps earlier runs' open incidents. */
+function tenantYaml(tenant: string): string {
   return `
 tenants:
-  ${TENANT}:
+  ${tenant}:
     webhook: { token: "\${BENCH_HOOK_TOKEN}" }
     api: { token: "\${BENCH_API_TOKEN}" }
     receivers:
@@ -85,7 +87,8 @@ async function handlerTotals(): Promise<{ sum: number; count: number }> {
   return { sum: pick('_sum'), count: pick('_count') };
 }
 
-type Cpu = Array<{ who: string; cores: number }>;
+type Cpu = CpuRow[];
+const TEMPORAL = 'Temporal dev server';
 
 interface Phase<T = unknown> {
   name: string;
@@ -96,17 +99,26 @@ interface Phase<T = unknown> {
 const okLatencies = (r: LoadResult<unknown>) => r.samples.filter((s) => !s.error).map((s) => s.latencyMs);
 const throughput = (p: Phase) => perSecond(p.result.ok, p.result.elapsedMs);
 
+/** CPU ms per call: the Temporal dev server (a child process), and all threads of this process. */
+function cpuPerCall(calls: number, ...cpus: Cpu[]): { temporal: number; klaxon: number } {
+  const rows = cpus.flat();
+  const temporal = rows.filter((r) => r.who === TEMPORAL).reduce((a, r) => a + r.ms, 0);
+  const klaxon = rows.filter((r) => r.kind === 'thread').reduce((a, r) => a + r.ms, 0);
+  return { temporal: rows.some((r) => r.who === TEMPORAL) ? temporal / calls : Number.NaN, klaxon: klaxon / calls };
+}
+
 function phaseRow(label: string, p: Phase, unit: string): string {
   const l = okLatencies(p.result);
   const errors = p.result.errors ? `${p.result.errors} (${p.result.errorExamples.join('; ')})` : '0';
-  return `| ${label} | ${rate(throughput(p))} ${unit} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 99))} | ${errors} |`;
+  const cpu = cpuPerCall(Math.max(1, p.result.ok), p.cpu);
+  return `| ${label} | ${p.result.samples.length} | ${rate(throughput(p))} ${unit} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 99))} | ${ms(cpu.temporal)} | ${ms(cpu.klaxon)} | ${errors} |`;
 }
 
 function cpuText(cpu: Cpu): string {
-  const ours = cpu.filter((r) => r.who !== 'other processes on the machine');
-  const others = cpu.find((r) => r.who === 'other processes on the machine')?.cores ?? 0;
+  const ours = cpu.filter((r) => r.kind !== 'others');
+  const others = cpu.find((r) => r.kind === 'others')?.cores ?? 0;
   const total = ours.reduce((a, r) => a + r.cores, 0);
-  return `bench ${total.toFixed(2)} cores (` + ours.slice(0, 6).map((r) => `${r.who} ${r.cores.toFixed(2)}`).join(', ') + `); other processes ${others.toFixed(2)}`;
+  return `bench ${total.toFixed(2)} (` + ours.slice(0, 6).map((r) => `${r.who} ${r.cores.toFixed(2)}`).join(', ') + `), other processes ${others.toFixed(2)}`;
 }
 
 /** First `firing` arrival per incident id, and how many arrivals were extra copies. */
@@ -153,6 +165,11 @@ function notificationLatencies(samples: Array<Sample<IngestedIncident[]>>, arriv
   return { values, missing, duplicates, lastAt };
 }
 
+async function maybeProfile<T>(file: string | undefined, fn: () => Promise<T>): Promise<{ value: T; top?: Array<{ origin: string; share: number }> }> {
+  if (!file) return { value: await fn() };
+  return profileMainThread(file, fn);
+}
+
 const loadAverage = () => {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -171,6 +188,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
   const warmup = opts.warmup ?? intEnv('BENCH_WARMUP', Math.min(100, n));
   const say = opts.log ?? ((line: string) => process.stderr.write(`[bench:ingest] ${line}\n`));
   const run = randomUUID().slice(0, 8);
+  const TENANT = `bench-${run}`;
   const loadBefore = loadAverage();
 
   installQuietRuntime();
@@ -182,7 +200,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
   try {
     receiver = await startBenchReceiver();
     const secrets = { BENCH_HOOK_TOKEN: randomBytes(16).toString('hex'), BENCH_API_TOKEN: randomBytes(16).toString('hex'), BENCH_RECEIVER_URL: `${receiver.url}/hook` };
-    const parsed = parseConfig(tenantYaml(), secrets);
+    const parsed = parseConfig(tenantYaml(TENANT), secrets);
     if (!parsed.ok) throw new Error('bench config invalid: ' + JSON.stringify(parsed.problems));
     const env = envSchema.parse({
       PORT: '0',
@@ -192,6 +210,8 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       TEMPORAL_PORT: '0',
       TEMPORAL_UI_PORT: '0',
       DATABASE_URL: process.env.DATABASE_URL || undefined,
+      // A Temporal server of your own instead of the embedded one (for comparing server set-ups).
+      TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS || undefined,
       LOG_LEVEL: 'warn',
     });
 
@@ -205,10 +225,13 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     const dbText = klaxon.db.describe.startsWith('pglite:')
       ? 'PGlite (embedded, in the Klaxon process, served to `pg` over pglite-socket)'
       : `Postgres (\`DATABASE_URL\`, ${klaxon.db.describe.replace(/\/\/[^@/]*@/, '//…@')})`;
+    const temporalText = env.TEMPORAL_ADDRESS
+      ? `**an external Temporal server at ${env.TEMPORAL_ADDRESS}** (\`BENCH_TEMPORAL_ADDRESS\`; its CPU is not attributed)`
+      : 'the Temporal dev server Klaxon starts (SQLite file in the data dir)';
     const temporalPid = [...cpuSnapshot().children].find(([, ch]) => ch.name.startsWith('temporal'))?.[0];
     const names: Record<number, string> = { [receiver.pid]: 'receiver (child process)' };
-    if (temporalPid) names[temporalPid] = 'Temporal dev server';
-    say(`stack up in ${ms(startupMs)} (bundle ${ms(bundleMs)}); ${dbText}; n=${n} c=${c} warm-up=${warmup}; load average ${loadBefore}`);
+    if (temporalPid) names[temporalPid] = TEMPORAL;
+    say(`stack up in ${ms(startupMs)} (bundle ${ms(bundleMs)}); ${temporalText}; ${dbText}; n=${n} c=${c} warm-up=${warmup}; load average ${loadBefore}`);
 
     http = new Pool(klaxon.url, { connections: c, keepAliveTimeout: 60_000 });
     const auth = `Bearer ${secrets.BENCH_HOOK_TOKEN}`;
@@ -247,41 +270,10 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     await receiver.waitFor(warmup, 60_000);
     await receiver.take();
 
-    // (a) The product path at full speed: HTTP → validation → signalWithStart, while the worker
-    // runs the incidents it just got.
-    const ingestBodies = bodies('ingest', n);
-    const loop = monitorEventLoopDelay({ resolution: 5 });
-    const handlerBefore = await handlerTotals();
-    loop.enable();
-    const ingest = await measure(`(a) webhook ingest, ${n} at concurrency ${c}`, () => runClosedLoop(n, c, (i) => post(ingestBodies[i])));
-    loop.disable();
-    const handlerAfter = await handlerTotals();
-    const handlerMeanMs = ((handlerAfter.sum - handlerBefore.sum) / Math.max(1, handlerAfter.count - handlerBefore.count)) * 1000;
-    if (ingest.result.ok === 0) throw new Error(`every webhook call failed: ${ingest.result.errorExamples.join('; ')}`);
-    const loaded = await notified(ingest.result.samples, 180_000);
-    const phaseStart = Math.min(...ingest.result.samples.map((s) => s.sentAt));
-    const notifyElapsed = loaded.lastAt - phaseStart;
-    const notifyRate = perSecond(loaded.values.length, notifyElapsed);
-    say(`(a) notifications: ${loaded.values.length}/${ingest.result.ok} at ${rate(notifyRate)}; first-notification p50 ${ms(percentile(loaded.values, 50))}, p99 ${ms(percentile(loaded.values, 99))}; drain ${cpuText(loaded.cpu)}`);
-
-    // (c) Unloaded: one payload every 100 ms, to separate queueing from the pipeline's own latency.
-    const idleBodies = bodies('idle', IDLE_COUNT);
-    const idlePhase = await measure(`(c) webhook ingest, ${IDLE_RATE}/s`, () => runPaced(IDLE_COUNT, IDLE_RATE, (i) => post(idleBodies[i])));
-    const idle = await notified(idlePhase.result.samples, 30_000);
-    say(`(c) first-notification p50 ${ms(percentile(idle.values, 50))}, p99 ${ms(percentile(idle.values, 99))}`);
-
-    // (e) Sustained: half the notification rate (a) reached, for about 10 s: is p99 < 1 s when the
-    // worker keeps up?
-    const sustainedRate = Math.max(1, Math.floor(notifyRate / 2));
-    const sustainedCount = Math.min(n, sustainedRate * 10);
-    const sustainedBodies = bodies('sustained', sustainedCount);
-    const sustainedPhase = await measure(`(e) webhook ingest, ${sustainedRate}/s`, () => runPaced(sustainedCount, sustainedRate, (i) => post(sustainedBodies[i])));
-    const sustained = await notified(sustainedPhase.result.samples, 60_000);
-    say(`(e) first-notification p50 ${ms(percentile(sustained.values, 50))}, p99 ${ms(percentile(sustained.values, 99))}`);
-
-    // (b) The ceiling: the Temporal server's own start rate from this client at the same
-    // concurrency, for a workflow that does nothing, with a worker polling its task queue (as
-    // Klaxon's worker polls its own: the server hands the task over without persisting it).
+    // (b) The ceiling, measured right before (a) so both see the same machine: the Temporal
+    // server's own start rate from this client at the same concurrency, for a workflow that does
+    // nothing, with a worker polling its task queue (as Klaxon's worker polls its own, so the
+    // server hands each task over instead of persisting it).
     const client = klaxon.client;
     const trivialQueue = `bench-trivial-${run}`;
     const { code } = await bundleWorkflowCode({
@@ -289,33 +281,83 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       logger: { info() {}, debug() {}, trace() {}, warn() {}, error: console.error, log() {} },
     });
     const connection = await NativeConnection.connect({ address: klaxon.temporalAddress });
-    const worker = await Worker.create({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: trivialQueue, workflowBundle: { code } });
+    const worker = await Worker.create({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: trivialQueue, workflowBundle: { code }, activities: {} });
     trivial = { worker, connection, running: worker.run() };
     const start = (prefix: string, queue: string) => (i: number) =>
       client.workflow.start(TRIVIAL_WORKFLOW, { taskQueue: queue, workflowId: `bench/${run}/${prefix}/${i}` }).then(() => undefined);
     await runClosedLoop(Math.min(50, n), c, start('warm', trivialQueue));
-    const ceiling = await measure(`(b) ceiling: workflow.start, trivial worker`, () => runClosedLoop(n, c, start('ceiling', trivialQueue)));
+    const ceiling = await measure(`(b) ceiling: workflow.start, trivial worker, ${n} at concurrency ${c}`, () => runClosedLoop(n, c, start('ceiling', trivialQueue)));
 
+    // (a) The product path at full speed: HTTP → validation → signalWithStart, while the worker
+    // runs the incidents it just got.
+    const ingestBodies = bodies('ingest', n);
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    const handlerBefore = await handlerTotals();
+    // BENCH_PROFILE=file.cpuprofile: profile the main thread from (a) until its last notification.
+    const profiled = await maybeProfile(process.env.BENCH_PROFILE, async () => {
+      loop.enable();
+      const phase = await measure(`(a) webhook ingest, ${n} at concurrency ${c}`, () => runClosedLoop(n, c, (i) => post(ingestBodies[i])));
+      loop.disable();
+      if (phase.result.ok === 0) throw new Error(`every webhook call failed: ${phase.result.errorExamples.join('; ')}`);
+      const handlerAfter = await handlerTotals();
+      const handlerMs = ((handlerAfter.sum - handlerBefore.sum) / Math.max(1, handlerAfter.count - handlerBefore.count)) * 1000;
+      return { ingest: phase, handlerMeanMs: handlerMs, loaded: await notified(phase.result.samples, 180_000) };
+    });
+    const { ingest, handlerMeanMs, loaded } = profiled.value;
+    if (profiled.top) say(`main-thread profile (${process.env.BENCH_PROFILE}), busy self time: ` + profiled.top.slice(0, 15).map((t) => `${t.origin} ${(t.share * 100).toFixed(1)}%`).join(', '));
+    const phaseStart = Math.min(...ingest.result.samples.map((s) => s.sentAt));
+    const notifyElapsed = loaded.lastAt - phaseStart;
+    const notifyRate = perSecond(loaded.values.length, notifyElapsed);
+    say(`(a) notifications: ${loaded.values.length}/${ingest.result.ok} at ${rate(notifyRate)}; first-notification p50 ${ms(percentile(loaded.values, 50))}, p99 ${ms(percentile(loaded.values, 99))}; drain ${cpuText(loaded.cpu)}`);
+    // Let the incidents' last workflow tasks (audit of the notification) finish before going on.
+    await new Promise((r) => setTimeout(r, 2000));
+
+    // (c) Unloaded: one payload at a time, the next only after the previous one was notified.
+    const idleBodies = bodies('idle', IDLE_COUNT);
+    const idleSamples: Array<Sample<IngestedIncident[]>> = [];
+    for (let i = 0; i < IDLE_COUNT; i++) {
+      const sentAt = wallNow();
+      const t0 = performance.now();
+      const before = await receiver.count();
+      try {
+        idleSamples.push({ index: i, sentAt, latencyMs: performance.now() - t0, value: await post(idleBodies[i]) });
+        await receiver.waitFor(before + 1, 10_000);
+      } catch (err) {
+        idleSamples.push({ index: i, sentAt, latencyMs: performance.now() - t0, error: (err as Error).message });
+      }
+    }
+    const idle = notificationLatencies(idleSamples, await receiver.take());
+    say(`(c) unloaded first-notification p50 ${ms(percentile(idle.values, 50))}, p99 ${ms(percentile(idle.values, 99))}`);
+
+    // (e) Sustained: half the notification rate (a) reached, for about 10 s (open loop, as
+    // Alertmanager sends): is p99 < 1 s when the worker keeps up?
+    const sustainedRate = Math.max(1, Math.floor(notifyRate / 2));
+    const sustainedCount = Math.min(n, sustainedRate * 10);
+    const sustainedBodies = bodies('sustained', sustainedCount);
+    const sustainedPhase = await measure(`(e) webhook ingest, ${sustainedRate}/s`, () => runPaced(sustainedCount, sustainedRate, (i) => post(sustainedBodies[i])));
+    const sustained = await notified(sustainedPhase.result.samples, 60_000);
+    say(`(e) first-notification p50 ${ms(percentile(sustained.values, 50))}, p99 ${ms(percentile(sustained.values, 99))}`);
+    await new Promise((r) => setTimeout(r, 2000));
+
+    // Diagnostics (smaller runs): where the gap between (a) and (b) comes from.
+    const m = Math.min(n, DIAGNOSTIC_N);
     // (b2) Klaxon's own ingest call (signalWithStart with input, signal and five search
-    // attributes) against the trivial worker: Temporal's share of an ingest, no HTTP, no incident work.
+    // attributes) against the do-nothing worker: Temporal's share of an ingest, no HTTP, no incident work.
     const tenant = klaxon.config.tenant(TENANT)!;
     const toTrivial = new IngestService(client, trivialQueue);
-    const shapeBodies = bodies('shape', n).map((b) => JSON.parse(b));
-    const callShape = await measure('(b2) IngestService.ingest, trivial worker', () => runClosedLoop(n, c, (i) => toTrivial.ingest(TENANT, tenant, shapeBodies[i])));
-
-    // (b3) workflow.start with nobody polling: the task is persisted instead of handed over.
-    const unpolled = await measure('(b3) workflow.start, no worker polling', () => runClosedLoop(n, c, start('unpolled', `bench-unpolled-${run}`)));
+    const shapePayloads = bodies('shape', m).map((b) => JSON.parse(b));
+    const callShape = await measure(`(b2) IngestService.ingest → do-nothing worker, ${m}`, () => runClosedLoop(m, c, (i) => toTrivial.ingest(TENANT, tenant, shapePayloads[i])));
+    // (b3) workflow.start with nobody polling: the server persists the task instead of handing it over.
+    const unpolled = await measure(`(b3) workflow.start, nobody polling, ${m}`, () => runClosedLoop(m, c, start('unpolled', `bench-unpolled-${run}`)));
     worker.shutdown();
     await trivial.running;
     await connection.close();
     trivial = undefined;
-
-    // (a2) The product path without HTTP: IngestService.ingest into Klaxon's own worker.
+    // (a2) The product path without HTTP: IngestService.ingest into Klaxon's own worker (last: its
+    // incidents are still being worked on when the stack stops).
     const toKlaxon = new IngestService(client, env.KLAXON_TASK_QUEUE);
-    const directBodies = bodies('direct', n).map((b) => JSON.parse(b));
-    const direct = await measure('(a2) IngestService.ingest, Klaxon worker', () => runClosedLoop(n, c, (i) => toKlaxon.ingest(TENANT, tenant, directBodies[i])));
-    const directNotified = await notified(direct.result.samples, 180_000);
-    say(`(a2) first-notification p50 ${ms(percentile(directNotified.values, 50))}, p99 ${ms(percentile(directNotified.values, 99))}`);
+    const directPayloads = bodies('direct', m).map((b) => JSON.parse(b));
+    const direct = await measure(`(a2) IngestService.ingest → Klaxon worker, ${m}`, () => runClosedLoop(m, c, (i) => toKlaxon.ingest(TENANT, tenant, directPayloads[i])));
 
     // ---- report
     const incidentsPerSec = throughput(ingest);
@@ -325,40 +367,42 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     const p99First = percentile(loaded.values, 99);
     const mark = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
     const lat = (x: Notified) => `${ms(percentile(x.values, 50))} / ${ms(percentile(x.values, 99))} (max ${ms(Math.max(...x.values))}; ${x.missing} missing, ${x.duplicates} duplicates)`;
+    const incidentCpu = cpuPerCall(Math.max(1, ingest.result.ok), ingest.cpu, loaded.cpu);
     const lines = [
       '## Ingest and first notification',
       '',
-      `Stack: Klaxon on embedded defaults inside the bench process (HTTP server and worker), the Temporal dev server Klaxon starts (SQLite file), ` +
+      `Stack: Klaxon on embedded defaults inside the bench process (HTTP server and worker), ${temporalText}, ` +
         `audit store **${dbText}**. Receiver: one \`webhook\` receiver pointing at an HTTP endpoint in a **child process** that timestamps each arrival. ` +
         `Load: Alertmanager payloads shaped like \`test/fixtures/alertmanager/firing-group.json\` (${alertsPerPayload} alerts each, ` +
         `every payload its own group and fingerprints, so one incident per request), ${c} in flight over HTTP/1.1 keep-alive (undici Pool), ` +
-        `after ${warmup} warm-up payloads; the load generator shares the process with Klaxon. n = ${n} per phase. ` +
+        `after ${warmup} warm-up payloads; the load generator shares the process with Klaxon. n = ${n}. ` +
         `Startup ${ms(startupMs)} (+ ${ms(bundleMs)} workflow bundle). Load average before the run: ${loadBefore}.`,
       '',
       '| measure | result | target |',
       '| --- | --- | --- |',
       `| (a) webhook ingest, ${c} in flight | **${rate(incidentsPerSec)} incidents** = ${rate(incidentsPerSec * alertsPerPayload)} alerts, ${ingest.result.errors} errors | |`,
       `| (a) webhook latency p50 / p99 | ${ms(percentile(webhook, 50))} / ${ms(percentile(webhook, 99))} (handler's own mean: ${ms(handlerMeanMs)}) | |`,
-      `| (b) ceiling: \`workflow.start\` of a trivial workflow, ${c} in flight | **${rate(ceilingPerSec)} workflows** | |`,
+      `| (b) ceiling: \`workflow.start\` of a do-nothing workflow, ${c} in flight | **${rate(ceilingPerSec)} workflows** | |`,
       `| ratio (a) / (b) | **${ratio.toFixed(2)}** | ≥ 0.8 ${mark(ratio >= 0.8)} |`,
       `| first notification p50 / p99 during (a) | ${lat(loaded)} | p99 < 1 s ${mark(p99First < 1000)} |`,
-      `| incidents notified per second during (a) | ${rate(notifyRate)} (last one ${ms(notifyElapsed - ingest.result.elapsedMs)} after the last webhook answer) | |`,
+      `| incidents notified per second during (a) | ${rate(notifyRate)} (the last ${ms(notifyElapsed - ingest.result.elapsedMs)} after the last webhook answer) | |`,
       `| first notification p50 / p99, sustained ${sustainedRate}/s for ${sustainedCount} (e) | ${lat(sustained)} | |`,
-      `| first notification p50 / p99, unloaded ${IDLE_RATE}/s for ${IDLE_COUNT} (c) | ${lat(idle)} | |`,
+      `| first notification p50 / p99, unloaded: one at a time, ${IDLE_COUNT} (c) | ${lat(idle)} | |`,
       '',
       'The ceiling is `client.workflow.start` of a do-nothing workflow on a task queue a worker polls, from the same client at the same ' +
-        'concurrency: the server-side cost every incident pays at least, on the same (sync-match) path Klaxon\'s incidents take. ' +
-        'An unpolled task queue (b3) looked like the purer choice but is slower, because the server then persists each workflow task.',
+        "concurrency, just before (a): the server-side cost every incident pays at least, on the same (sync-match) path Klaxon's incidents take. " +
+        'An unpolled task queue (b3) looks purer but is slower, because the server then persists each workflow task.',
       '',
-      '| phase | rate | call p50 | call p99 | errors |',
-      '| --- | --- | --- | --- | --- |',
+      `CPU per call is CPU time over the phase divided by calls; for (a) it includes working the incidents off until the last notification: ` +
+        `Temporal dev server ${ms(incidentCpu.temporal)}, Klaxon process ${ms(incidentCpu.klaxon)} per incident.`,
+      '',
+      '| phase | calls | rate | call p50 | call p99 | Temporal server CPU / call | bench process CPU / call | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
       phaseRow('(a) webhook: HTTP + validation + `IngestService.ingest`, Klaxon worker running', ingest, 'incidents'),
       phaseRow('(a2) `IngestService.ingest` called directly (no HTTP), Klaxon worker running', direct, 'incidents'),
-      phaseRow('(b2) `IngestService.ingest` into a do-nothing `incidentWorkflow` (Klaxon\'s exact Temporal call)', callShape, 'incidents'),
+      phaseRow("(b2) `IngestService.ingest` into a do-nothing `incidentWorkflow` (Klaxon's exact Temporal call)", callShape, 'incidents'),
       phaseRow('(b) `workflow.start`, do-nothing workflow (ceiling)', ceiling, 'workflows'),
       phaseRow('(b3) `workflow.start`, nobody polling', unpolled, 'workflows'),
-      '',
-      `(a2) first notification p50 / p99: ${lat(directNotified)}.`,
       '',
       'CPU per phase, in cores (this machine has 2), from /proc: per thread of the bench process and per child process, and the rest of the machine:',
       '',

@@ -165,7 +165,7 @@ export class Autoencoder {
       options.epochs ?? Math.max(1, Math.min(options.maxEpochs ?? 100, Math.floor((options.sampleBudget ?? 300_000) / n)));
 
     const { mean, std } = standardisation(m, options.stdFloor ?? 1e-6);
-    const z = standardise(m, mean, std);
+    const zs = standardise(m, mean, std);
     const net = buildNetwork(d, hidden, bottleneck, seed);
     const optimizer = tf.train.adam(options.learningRate ?? 0.001);
     const rng = mulberry32(deriveSeed(seed, 99));
@@ -179,7 +179,7 @@ export class Autoencoder {
         let lossSum = 0;
         for (let start = 0; start < n; start += batchSize) {
           const rows = Math.min(batchSize, n - start);
-          for (let i = 0; i < rows; i++) batch.set(z.subarray(order[start + i] * d, (order[start + i] + 1) * d), i * d);
+          for (let i = 0; i < rows; i++) batch.set(zs.subarray(order[start + i] * d, (order[start + i] + 1) * d), i * d);
           tf.tidy(() => {
             const xb = tf.tensor2d(batch.subarray(0, rows * d), [rows, d]);
             const cost = optimizer.minimize(() => tf.losses.meanSquaredError(xb, net.apply(xb) as tf.Tensor2D) as tf.Scalar, isLastEpoch);
@@ -188,12 +188,15 @@ export class Autoencoder {
         }
         if (isLastEpoch) finalLoss = lossSum / n;
       }
+    } catch (err) {
+      net.dispose();
+      throw err;
     } finally {
       optimizer.dispose();
     }
 
     const training: TrainingSummary = { epochs, batchSize, finalLoss, seed };
-    const errors = reconstructionErrorsOf(net, z, n, d);
+    const errors = reconstructionErrorsOf(net, zs, n, d);
     return new Autoencoder({
       nFeatures: d,
       hiddenUnits: hidden,

@@ -67,13 +67,23 @@ export function cpuSnapshot(): CpuSnapshot {
   return { threads, children, machineMs, wallMs: performance.now() };
 }
 
-/** CPU used between two snapshots, as "who: X% of one core", busiest first. */
-export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot, names: Record<number, string> = {}): Array<{ who: string; cores: number }> {
+export interface CpuRow {
+  who: string;
+  /** thread: of this process; child: a child process; others: everything else on the machine. */
+  kind: 'thread' | 'child' | 'others';
+  ms: number;
+  /** ms over the wall time: 1.00 = one core busy. */
+  cores: number;
+}
+
+/** CPU used between two snapshots, busiest first. */
+export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot, names: Record<number, string> = {}): CpuRow[] {
   const wall = b.wallMs - a.wallMs;
-  const rows: Array<{ who: string; cores: number }> = [];
-  for (const [k, ms] of b.threads) rows.push({ who: k, cores: (ms - (a.threads.get(k) ?? 0)) / wall });
-  for (const [pid, c] of b.children) rows.push({ who: names[pid] ?? `${c.name} (pid ${pid})`, cores: (c.ms - (a.children.get(pid)?.ms ?? 0)) / wall });
-  const ours = rows.reduce((sum, r) => sum + r.cores, 0);
-  if (b.machineMs > 0) rows.push({ who: 'other processes on the machine', cores: Math.max(0, (b.machineMs - a.machineMs) / wall - ours) });
-  return rows.filter((r) => r.cores >= 0.005).sort((x, y) => y.cores - x.cores);
+  const rows: CpuRow[] = [];
+  const add = (who: string, kind: CpuRow['kind'], ms: number) => rows.push({ who, kind, ms, cores: ms / wall });
+  for (const [k, ms] of b.threads) add(k, 'thread', ms - (a.threads.get(k) ?? 0));
+  for (const [pid, c] of b.children) add(names[pid] ?? `${c.name} (pid ${pid})`, 'child', c.ms - (a.children.get(pid)?.ms ?? 0));
+  const ours = rows.reduce((sum, r) => sum + r.ms, 0);
+  if (b.machineMs > 0) add('other processes', 'others', Math.max(0, b.machineMs - a.machineMs - ours));
+  return rows.filter((r) => r.cores >= 0.005).sort((x, y) => y.ms - x.ms);
 }

@@ -121,7 +121,7 @@ export const serverSchema = z
 
 export const configSchema = z
   .object({
-    server: serverSchema.default({} as never),
+    server: serverSchema.prefault({}),
     tenants: z.record(name, tenantSchema),
   })
   .strict();

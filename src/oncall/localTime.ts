@@ -44,9 +44,9 @@ export function isTimeZone(zone: string): boolean {
 /** The wall-clock reading in `zone` at an instant. */
 export function wallAt(instant: number, zone: string): number {
   const ms = ((instant % 1000) + 1000) % 1000;
-  const p: Record<string, number> = {};
-  for (const part of formatter(zone).formatToParts(instant - ms)) p[part.type] = Number(part.value);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) + ms;
+  // en-US prints M/D/YYYY, HH:MM:SS; format() is ~3x faster than formatToParts(), and this is hot.
+  const [month, day, year, hour, minute, second] = formatter(zone).format(instant - ms).match(/\d+/g)!.map(Number);
+  return Date.UTC(year, month - 1, day, hour, minute, second) + ms;
 }
 
 function offsetAt(instant: number, zone: string): number {
@@ -66,6 +66,20 @@ function offsetAt(instant: number, zone: string): number {
  * of every IANA zone in practical use).
  */
 export function instantOf(wall: number, zone: string): number {
+  // Hand-offs and restrict windows ask for the same few wall times over and over.
+  const key = `${zone}|${wall}`;
+  let t = instants.get(key);
+  if (t === undefined) {
+    if (instants.size >= 50_000) instants.clear();
+    t = resolveWall(wall, zone);
+    instants.set(key, t);
+  }
+  return t;
+}
+
+const instants = new Map<string, number>();
+
+function resolveWall(wall: number, zone: string): number {
   const before = offsetAt(wall - DAY_MS, zone);
   const after = offsetAt(wall + DAY_MS, zone);
   const valid = [wall - before, wall - after].filter((t) => t + offsetAt(t, zone) === wall);

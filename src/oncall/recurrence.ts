@@ -50,7 +50,7 @@ export function occurrences(event: CalendarEvent, from: number, to: number): Occ
   const emit = (wall: number) => {
     const start = instantOf(wall, event.zone);
     const end = instantOf(wall + length, event.zone);
-    if (end > start && end > from && start < to) out.push({ start, end });
+    if (end > start && end > from && start < to && !event.exclude.includes(start)) out.push({ start, end });
   };
   const rule = event.rule;
   if (!rule) {

@@ -33,8 +33,11 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
   const incidents = new IncidentStore(db.pool);
   const ledger = new NotificationLedger(db.pool);
   const taskQueue = `esc-${randomUUID()}`;
-  const makeWorker = () =>
+  // Without a workflow cache there is no sticky queue: the time-skipping server does not move a dead
+  // worker's sticky tasks elsewhere, and replaying every task from history is the stricter test anyway.
+  const makeWorker = (opts: { cache?: boolean } = {}) =>
     Worker.create({
+      maxCachedWorkflows: opts.cache === false ? 0 : undefined,
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },

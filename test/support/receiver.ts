@@ -9,15 +9,18 @@ export interface Received {
 }
 
 /** A local HTTP endpoint that records every request (stands in for a customer's webhook). */
-export async function startReceiver(answer: (r: Received) => { status: number; body?: string; headers?: Record<string, string> } = () => ({ status: 200, body: 'ok' })) {
+type Answer = { status: number; body?: string; headers?: Record<string, string> };
+
+export async function startReceiver(answer: (r: Received) => Answer | Promise<Answer> = () => ({ status: 200, body: 'ok' })) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const r = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       received.push(r);
-      const a = answer(r);
+      const a = await answer(r);
+      if (res.destroyed) return;
       res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
       res.end(a.body ?? '');
     });

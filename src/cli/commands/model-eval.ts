@@ -50,7 +50,7 @@ const defaultIo: ModelEvalIo = {
 
 class UsageError extends Error {}
 
-interface EvalArgs {
+export interface EvalArgs {
   data: string;
   label: string;
   model: ModelKind;

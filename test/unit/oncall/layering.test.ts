@@ -71,6 +71,12 @@ describe('a restricted layer above the base layer', () => {
     expect(onCallAt(s2, at('2024-03-13T15:00:00Z'))).toMatchObject({ user: 'carol', shiftStart: at('2024-03-13T15:00:00Z') });
   });
 
+  it('whole-day windows on consecutive days form one stretch (a weekend layer)', () => {
+    const weekend = { ...business, name: 'weekend', restrict: { days: ['sat', 'sun'] } };
+    const s2 = scheduleSchema.parse({ timeZone: 'America/New_York', layers: [base, weekend] });
+    expect(onCallAt(s2, at('2024-03-17T16:00:00Z'))).toEqual({ user: 'carol', layer: 'weekend', shiftStart: at('2024-03-16T04:00:00Z'), shiftEnd: at('2024-03-18T04:00:00Z') });
+  });
+
   it('a night window that wraps midnight belongs to the day it opens on', () => {
     const nights = { ...business, name: 'nights', restrict: { days: ['fri'], from: '22:00', to: '06:00' } };
     const s2 = scheduleSchema.parse({ timeZone: 'America/New_York', layers: [base, nights] });
@@ -85,5 +91,23 @@ describe('several layers without restrictions', () => {
     const s = scheduleSchema.parse({ timeZone: 'America/New_York', layers: [base, later] });
     expect(onCallAt(s, at('2024-03-14T12:00:00Z'))?.user).toBe('alice'); // top starts at 09:00 local
     expect(onCallAt(s, at('2024-03-14T13:00:00Z'))).toMatchObject({ user: 'zed', layer: 'top' });
+  });
+});
+
+describe('onCallAt and shifts() tell the same story', () => {
+  it('at every sampled instant of a year with DST changes, 12h rotations, business hours and overrides', () => {
+    const s = scheduleSchema.parse({
+      timeZone: 'Europe/Berlin',
+      layers: [
+        { name: 'round-the-clock', users: ['a', 'b', 'c'], rotation: '12h', handoff: '08:00', start: '2024-01-01' },
+        { name: 'office', users: ['d', 'e'], rotation: 'weekly', start: '2024-01-01', restrict: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:30' } },
+      ],
+      overrides: Array.from({ length: 30 }, (_, i) => ({ user: 'f', from: new Date(Date.UTC(2024, 0, 3 + i * 12, 15)).toISOString(), to: new Date(Date.UTC(2024, 0, 3 + i * 12, 17, 45)).toISOString() })),
+    });
+    const year = shifts(s, at('2024-01-01T00:00:00Z'), at('2025-01-01T00:00:00Z'));
+    for (let i = 1; i < year.length; i++) expect(year[i].shiftStart.getTime()).toBeGreaterThanOrEqual(year[i - 1].shiftEnd.getTime());
+    for (let t = Date.parse('2024-01-01T07:00:00Z'); t < Date.parse('2024-12-31T00:00:00Z'); t += 7_777_777) {
+      expect(onCallAt(s, new Date(t))).toEqual(year.find((x) => x.shiftStart.getTime() <= t && t < x.shiftEnd.getTime()));
+    }
   });
 });
