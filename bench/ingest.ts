@@ -165,6 +165,35 @@ function notificationLatencies(samples: Array<Sample<IngestedIncident[]>>, arriv
   return { values, missing, duplicates, lastAt };
 }
 
+/** A few sentences derived from this run's numbers (so they stay true when the numbers change). */
+function reading(r: {
+  incidentsPerSec: number;
+  ceilingPerSec: number;
+  callShapePerSec: number;
+  notifyRate: number;
+  n: number;
+  incidentCpu: { temporal: number; klaxon: number };
+  startCpu: { temporal: number; klaxon: number };
+}): string[] {
+  const out = [
+    `Reading: Klaxon's own Temporal call (b2) runs at ${((r.callShapePerSec / r.ceilingPerSec) * 100).toFixed(0)}% of the ceiling, ` +
+      `so the webhook path itself costs little; (a) is lower because the worker works on the incidents just accepted at the same time, ` +
+      `on the same Temporal server and the same cores.`,
+  ];
+  if (Number.isFinite(r.incidentCpu.temporal) && Number.isFinite(r.startCpu.temporal)) {
+    out[0] +=
+      ` One incident, from webhook to notification, cost the Temporal server ${ms(r.incidentCpu.temporal)} of CPU, ` +
+      `${(r.incidentCpu.temporal / r.startCpu.temporal).toFixed(1)}× a bare workflow start (${ms(r.startCpu.temporal)}).`;
+  }
+  if (r.notifyRate < r.incidentsPerSec) {
+    out[0] +=
+      ` Webhooks were accepted at ${rate(r.incidentsPerSec)} but incidents notified at ${rate(r.notifyRate)}, so a burst of ${r.n} queues ` +
+      `in the worker and the last incidents of the burst wait about ${ms((r.n / r.notifyRate - r.n / r.incidentsPerSec) * 1000)}: ` +
+      `the latency target can only hold at rates the worker keeps up with, see (e) and (c).`;
+  }
+  return out;
+}
+
 async function maybeProfile<T>(file: string | undefined, fn: () => Promise<T>): Promise<{ value: T; top?: Array<{ origin: string; share: number }> }> {
   if (!file) return { value: await fn() };
   return profileMainThread(file, fn);
@@ -371,12 +400,13 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     const lines = [
       '## Ingest and first notification',
       '',
-      `Stack: Klaxon on embedded defaults inside the bench process (HTTP server and worker), ${temporalText}, ` +
+      `Stack: Klaxon (HTTP server and worker) inside the bench process, ${temporalText}, ` +
         `audit store **${dbText}**. Receiver: one \`webhook\` receiver pointing at an HTTP endpoint in a **child process** that timestamps each arrival. ` +
         `Load: Alertmanager payloads shaped like \`test/fixtures/alertmanager/firing-group.json\` (${alertsPerPayload} alerts each, ` +
         `every payload its own group and fingerprints, so one incident per request), ${c} in flight over HTTP/1.1 keep-alive (undici Pool), ` +
         `after ${warmup} warm-up payloads; the load generator shares the process with Klaxon. n = ${n}. ` +
-        `Startup ${ms(startupMs)} (+ ${ms(bundleMs)} workflow bundle). Load average before the run: ${loadBefore}.`,
+        `Startup ${ms(startupMs)} (+ ${ms(bundleMs)} workflow bundle). Load average before the run: ${loadBefore}; ` +
+        `the CPU lines below show how much of the machine other processes took during each phase.`,
       '',
       '| measure | result | target |',
       '| --- | --- | --- |',
@@ -388,6 +418,8 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       `| incidents notified per second during (a) | ${rate(notifyRate)} (the last ${ms(notifyElapsed - ingest.result.elapsedMs)} after the last webhook answer) | |`,
       `| first notification p50 / p99, sustained ${sustainedRate}/s for ${sustainedCount} (e) | ${lat(sustained)} | |`,
       `| first notification p50 / p99, unloaded: one at a time, ${IDLE_COUNT} (c) | ${lat(idle)} | |`,
+      '',
+      ...reading({ incidentsPerSec, ceilingPerSec, callShapePerSec: throughput(callShape), notifyRate, n, incidentCpu, startCpu: cpuPerCall(Math.max(1, ceiling.result.ok), ceiling.cpu) }),
       '',
       'The ceiling is `client.workflow.start` of a do-nothing workflow on a task queue a worker polls, from the same client at the same ' +
         "concurrency, just before (a): the server-side cost every incident pays at least, on the same (sync-match) path Klaxon's incidents take. " +

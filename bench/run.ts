@@ -3,7 +3,8 @@
  * Markdown and writes BENCHMARKS.md. A section that is missing or throws is reported and the others
  * still run; the exit code is non-zero only when the ingest section fails.
  *
- * Sections not run this time keep their text from the existing BENCHMARKS.md, marked as earlier.
+ * Sections not run this time keep their text from the existing BENCHMARKS.md, marked as earlier, and
+ * hand-written notes between `<!-- notes -->` and `<!-- /notes -->` are kept as they are.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ const SECTIONS: Section[] = [
 const REQUIRED = 'ingest';
 
 const FILE = join(projectRoot, 'BENCHMARKS.md');
+/** Hand-written notes (analysis, experiments) between these markers survive every run. */
+const NOTES = ['<!-- notes -->', '<!-- /notes -->'];
 const begin = (name: string) => `<!-- bench:${name} -->`;
 const end = (name: string) => `<!-- /bench:${name} -->`;
 
@@ -97,11 +100,16 @@ async function main(): Promise<void> {
     }
     body.push(begin(section.name), text, end(section.name), '');
   }
+  const a = old.indexOf(NOTES[0]);
+  const b = old.indexOf(NOTES[1]);
+  if (a >= 0 && b > a) body.push(old.slice(a, b + NOTES[1].length), '');
   body.push(
     '## How to reproduce',
     '',
     '`npm run bench` (all sections) or `npm run bench -- ingest models notifiers` (any subset); ' +
-      '`BENCH_N` (default 500) and `BENCH_C` (default 16) size the ingest run, `DATABASE_URL` switches the audit store from PGlite to Postgres.',
+      '`BENCH_N` (default 500) and `BENCH_C` (default 16) size the ingest run; `DATABASE_URL` switches the audit store from PGlite to Postgres, ' +
+      '`BENCH_TEMPORAL_ADDRESS` uses a Temporal server of your own instead of the embedded dev server, and ' +
+      '`BENCH_PROFILE=ingest.cpuprofile` writes a CPU profile of the main thread during the ingest burst.',
     '',
   );
   writeFileSync(FILE, body.join('\n'));

@@ -9,6 +9,8 @@ const USAGE = `usage: klaxon <command>
   incidents [--status S]     list the tenant's incidents (KLAXON_URL, KLAXON_TOKEN)
   ack <id> [--note T]        acknowledge an incident
   resolve <id> [--note T]    resolve an incident
+  oncall <tenant> <schedule> [--at ISO] [--next N]   who is on call
+  test-receiver <tenant> <receiver>                  send a test message, print the answer
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
 `;
 
@@ -24,6 +26,10 @@ async function main(argv: string[]): Promise<number> {
     case 'ack':
     case 'resolve':
       return act(command, args);
+    case 'oncall':
+      return (await import('./commands/oncall')).oncall(args);
+    case 'test-receiver':
+      return (await import('./commands/testReceiver')).testReceiver(args);
     case 'model': {
       if (args[0] === 'eval') return (await import('./commands/model-eval')).modelEval(args.slice(1));
       process.stderr.write('usage: klaxon model eval --data <csv> --label <column> --model iforest|autoencoder|ensemble [--seed N] [--json]\n');

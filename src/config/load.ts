@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { withCalendar } from '../oncall/ics';
 import { parseDocument } from 'yaml';
 import { configSchema, type KlaxonConfig, type NotifyTargets, type TenantConfig } from './schema';
 import { compileTemplate } from '../templates/render';
@@ -123,6 +125,21 @@ export function parseConfig(text: string, env: EnvSource = process.env): LoadRes
   return problems.length ? { ok: false, problems } : { ok: true, config: parsed.data };
 }
 
+/** Loads each schedule's `ics:` calendar (relative to the config file) so on-call lookups see it. */
+function loadCalendars(config: KlaxonConfig, baseDir: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [tenantName, t] of Object.entries(config.tenants)) {
+    for (const [name, schedule] of Object.entries(t.schedules)) {
+      try {
+        t.schedules[name] = withCalendar(schedule, t.users, baseDir);
+      } catch (err) {
+        problems.push({ path: `tenants.${tenantName}.schedules.${name}.ics`, message: (err as Error).message });
+      }
+    }
+  }
+  return problems;
+}
+
 export function loadConfigFile(file: string, env: EnvSource = process.env): KlaxonConfig {
   let text: string;
   try {
@@ -132,5 +149,7 @@ export function loadConfigFile(file: string, env: EnvSource = process.env): Klax
   }
   const r = parseConfig(text, env);
   if (!r.ok) throw new ConfigError(file, r.problems);
+  const problems = loadCalendars(r.config, dirname(resolve(file)));
+  if (problems.length) throw new ConfigError(file, problems);
   return r.config;
 }

@@ -3,6 +3,7 @@ import { secret } from './secret';
 import { duration } from './duration';
 import { receiverSchema } from './receivers';
 import { restrictSchema, scheduleSchema, timeZone, userSchema } from './schedules';
+import { anomalySchema } from './anomaly';
 
 /** The one source of Klaxon's configuration types: every type below is inferred from a schema. */
 
@@ -99,6 +100,8 @@ export const tenantSchema = z
     /** Ordered; the first route whose matchers all match picks the policy. */
     routes: z.array(routeSchema).default([]),
     defaultPolicy: z.string(),
+    /** Anomaly scoring and retraining (models/). */
+    anomaly: anomalySchema.prefault({}),
     /** Handlebars template overrides per receiver type (`webhook`, `slack`, …). */
     templates: z.record(z.string(), z.string()).default({}),
   })
