@@ -19,6 +19,8 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
     // Shutdown: stop accepting, finish what is in flight.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // One-click link tokens (signed claims) are longer than fastify's default 100-character parameter.
+    maxParamLength: 1000,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
