@@ -32,7 +32,27 @@ export const notifyIfStep = z
   .strict();
 /** Resolve the incident by itself after this long without any change to its alerts. */
 export const resolveAfterStep = z.object({ resolveAfter: duration() }).strict();
-export const stepSchema = z.union([notifyStep, waitStep, repeatStep, notifyIfStep, resolveAfterStep]);
+const STEP_KINDS = { notify: notifyStep, wait: waitStep, repeat: repeatStep, notifyIf: notifyIfStep, resolveAfter: resolveAfterStep };
+type StepKind = keyof typeof STEP_KINDS;
+
+/**
+ * A step is an object with exactly one known key. Picking the schema by that key (instead of a
+ * plain union) lets an error point at the field, e.g. `steps.1.wait: "soon" is not a duration`.
+ */
+export const stepSchema = z.unknown().transform((raw, ctx): z.output<(typeof STEP_KINDS)[StepKind]> => {
+  const keys = raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
+  const kind = keys.find((k): k is StepKind => Object.hasOwn(STEP_KINDS, k));
+  if (!kind || keys.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: `a step is one of ${Object.keys(STEP_KINDS).join(', ')} (got ${keys.length ? keys.join(', ') : JSON.stringify(raw)})` });
+    return z.NEVER;
+  }
+  const r = STEP_KINDS[kind].safeParse(raw);
+  if (!r.success) {
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
+    return z.NEVER;
+  }
+  return r.data;
+});
 
 export const policySchema = z
   .object({

@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../../src/config/load';
+import { Secret } from '../../../src/config/secret';
+import { parseDuration, formatDuration } from '../../../src/config/duration';
+import { projectRoot } from '../../../src/paths';
+
+const run = promisify(execFile);
+
+const valid = `
+tenants:
+  acme:
+    webhook: { token: "\${ACME_TOKEN}" }
+    api: { token: "\${ACME_API}" }
+    users:
+      alice: { name: Alice, email: alice@example.com }
+    schedules:
+      primary:
+        timeZone: Europe/Berlin
+        layers: [{ users: [alice], rotation: 1w, start: "2024-01-01" }]
+    receivers:
+      ops: { type: webhook, url: "\${OPS_URL}" }
+    timeWindows:
+      business: { timeZone: Europe/Berlin, days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00" }
+    escalationPolicies:
+      standard:
+        steps:
+          - notify: { receivers: [ops], schedules: [primary] }
+          - wait: 15m
+          - notifyIf: { window: business, notify: { users: [alice] } }
+          - repeat: { from: 0, times: 2 }
+    routes:
+      - { matchers: ['severity=~"crit.*"'], policy: standard }
+    defaultPolicy: standard
+`;
+const env = { ACME_TOKEN: 'tok-123456', ACME_API: 'api-123456', OPS_URL: 'https://hooks.example.com/abc' };
+
+describe('tenant configuration', () => {
+  test('a valid file parses; secrets become Secret objects that never print', () => {
+    const r = parseConfig(valid, env);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const t = r.config.tenants.acme;
+    expect(t.webhook.token).toBeInstanceOf(Secret);
+    expect(t.webhook.token.reveal()).toBe('tok-123456');
+    expect(JSON.stringify(r.config)).not.toContain('tok-123456');
+    expect(String(t.webhook.token)).toBe('[redacted]');
+    const step = t.escalationPolicies.standard.steps[1];
+    expect('wait' in step && step.wait).toBe(15 * 60_000);
+    // Defaults an on-call engineer expects.
+    expect(t.groupBy).toBe('groupKey');
+    expect(t.inhibitRules[0]).toMatchObject({ equal: ['alertname', 'service'] });
+    expect(r.config.server.bodyLimitBytes).toBe(1024 * 1024);
+  });
+
+  test('every problem is reported with its path, not just the first', () => {
+    const broken = valid
+      .replace('"${ACME_TOKEN}"', '"hunter2-inline"')
+      .replace('wait: 15m', 'wait: soon')
+      .replace('receivers: [ops], schedules: [primary]', 'receivers: [ops, pager], schedules: [secondary]')
+      .replace("severity=~\"crit.*\"", 'severity=~"(unclosed"')
+      .replace('window: business', 'window: nights')
+      .replace('users: [alice], rotation', 'users: [alice, bob], rotation')
+      .replace('from: 0, times: 2', 'from: 5, times: 2');
+    const r = parseConfig(broken, {});
+    expect(r.ok).toBe(false);
+    const problems = r.ok ? [] : r.problems;
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
+    expect(byPath['tenants.acme.webhook.token']).toMatch(/\$\{ENV_VAR\} reference, not written inline/);
+    expect(byPath['tenants.acme.api.token']).toBe('env var ACME_API is not set');
+    expect(byPath['tenants.acme.escalationPolicies.standard.steps.1.wait']).toMatch(/not a duration/);
+    // Schema errors come first; cross-references are checked once the shape is right.
+    const fixedShape = parseConfig(broken.replace('"hunter2-inline"', '"${ACME_TOKEN}"').replace('wait: soon', 'wait: 15m'), env);
+    const refs = fixedShape.ok ? {} : Object.fromEntries(fixedShape.problems.map((p) => [p.path, p.message]));
+    expect(refs).toMatchObject({
+      'tenants.acme.escalationPolicies.standard.steps.0.notify.receivers.1': 'unknown receiver "pager"',
+      'tenants.acme.escalationPolicies.standard.steps.0.notify.schedules.0': 'unknown schedule "secondary"',
+      'tenants.acme.escalationPolicies.standard.steps.2.notifyIf.window': 'unknown time window "nights"',
+      'tenants.acme.escalationPolicies.standard.steps.3.repeat.from': 'must point to an earlier step (0..2)',
+    });
+    expect(refs['tenants.acme.routes.0.matchers.0']).toMatch(/bad regex/);
+    expect(refs['tenants.acme.schedules.primary.layers.0.users.1']).toMatch(/unknown user "bob"/);
+  });
+
+  test('template overrides are compiled at validation: a broken template is a config error', () => {
+    const r = parseConfig(valid.replace('    defaultPolicy: standard', '    defaultPolicy: standard\n    templates:\n      webhook.text: "{{#each alerts}}{{labels.alertname}"'), env);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? [] : r.problems.map((p) => p.path)).toContain('tenants.acme.templates.webhook.text');
+  });
+
+  test('durations are parsed once, in the units people write', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('2d')).toBe(172_800_000);
+    expect(parseDuration('15')).toBeUndefined();
+    expect(parseDuration('-5m')).toBeUndefined();
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+  });
+
+  test('klaxon validate prints every problem and exits 1, or a summary and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klaxon-validate-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(file, valid);
+    const cli = (extraEnv: Record<string, string>) =>
+      run(process.execPath, [join(projectRoot, 'bin', 'klaxon.js'), 'validate', file], { env: { PATH: process.env.PATH, ...extraEnv } });
+    const failed = await cli({}).catch((err: { code: number; stderr: string }) => err);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toContain('tenants.acme.webhook.token: env var ACME_TOKEN is not set');
+    expect((failed as { stderr: string }).stderr).toContain('tenants.acme.receivers.ops.url: env var OPS_URL is not set');
+    const ok = await cli(env);
+    expect(ok.stdout).toMatch(/ok: 1 tenant\(s\)\n\s+acme: 1 receiver\(s\)/);
+    // The secret values never appear in its output.
+    expect(ok.stdout + ok.stderr).not.toContain('tok-123456');
+  });
+
+  test('the shipped example validates once its variables are set', async () => {
+    const example = join(projectRoot, 'config', 'tenants.example.yaml');
+    const { readFileSync } = await import('node:fs');
+    const r = parseConfig(readFileSync(example, 'utf8'), { ACME_WEBHOOK_TOKEN: 'a', ACME_API_TOKEN: 'b', ACME_OPS_WEBHOOK_URL: 'http://x', ACME_OPS_WEBHOOK_SECRET: 's' });
+    expect(r.ok ? [] : r.problems).toEqual([]);
+  });
+});
