@@ -14,6 +14,8 @@ export interface IncidentInput {
   receivedAt: string;
   /** Present when the workflow continued as new: everything the previous run had established. */
   carried?: CarriedState;
+  /** History length after which the run continues as new (default 4000 events; tests lower it). */
+  continueAsNewAfterEvents?: number;
 }
 
 /** A receiver (and person) that was paged, kept so "resolved" reaches exactly them, in their thread. */

@@ -71,7 +71,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       incident.repeats = {};
     } else await runStep(incident);
 
-    if (historyIsLong() && !isResolved(incident)) {
+    if (historyIsLong(input.continueAsNewAfterEvents) && !isResolved(incident)) {
       await condition(allHandlersFinished);
       done = true;
       await audit;
@@ -318,7 +318,7 @@ function isResolved(incident: IncidentState): boolean {
   return incident.status === 'resolved';
 }
 
-function historyIsLong(): boolean {
+function historyIsLong(limit = CONTINUE_AS_NEW_AFTER_EVENTS): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > CONTINUE_AS_NEW_AFTER_EVENTS;
+  return info.continueAsNewSuggested || info.historyLength > limit;
 }

@@ -20,7 +20,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     // One-click link tokens (signed claims) are longer than fastify's default 100-character parameter.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -224,3 +224,65 @@ tenants:
     await expect(handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'late' }] })).rejects.toThrow();
   });
 });
+
+describe('long incidents (time-skipping)', () => {
+  const tenant = uniqueTenant('long');
+  let h: Awaited<ReturnType<typeof startEscalationHarness>>;
+  let pager: Awaited<ReturnType<typeof startReceiver>>;
+  let worker: Worker;
+  let running: Promise<void>;
+  beforeAll(async () => {
+    pager = await startReceiver();
+    h = await startEscalationHarness(
+      `
+tenants:
+  ${tenant}:
+    webhook: { token: "\${T}" }
+    api: { token: "\${A}" }
+    receivers:
+      pager: { type: webhook, url: "\${URL}" }
+    escalationPolicies:
+      every5m:
+        steps:
+          - notify: { receivers: [pager] }
+          - wait: 5m
+          - repeat: { from: 0, times: 100 }
+    defaultPolicy: every5m
+`,
+      { T: 't', A: 'a', URL: pager.url },
+    );
+    worker = await h.makeWorker();
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await h?.stop();
+    await pager?.close();
+  });
+
+  test('an incident paging every 5 minutes continues as new and keeps its identity, count and audit trail', async () => {
+    const handle = await h.startIncident(tenant, { alertname: 'Flood' }, { continueAsNewAfterEvents: 150 });
+    const first = await handle.query(stateQuery);
+    await h.env.sleep(3 * 60 * MIN - 2 * MIN);
+    const latest = h.env.client.workflow.getHandle(handle.workflowId);
+    const now = await latest.query(stateQuery);
+    expect(now.runId).not.toBe(first.runId);
+    expect(now.id).toBe(first.id);
+    expect(now.startedAt).toBe(first.startedAt);
+    const pages = pager.received.map((r) => JSON.parse(r.body)).filter((b) => b.incident.id === first.id);
+    // Just under 3 hours at one page every 5 minutes (0, 5, …, 175): 36 pages, each with its own key.
+    expect(pages).toHaveLength(36);
+    expect(new Set(pages.map((p) => p.idempotencyKey)).size).toBe(36);
+    // The audit store has the whole story across runs, in order, with no gaps in the numbering.
+    const timeline = await h.incidents.timeline(first.id);
+    expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
+    expect(timeline.filter((e) => e.kind === 'notified')).toHaveLength(36);
+    const row = await h.incidents.get(first.id);
+    expect(row?.runId).toBe(now.runId);
+
+    await latest.executeUpdate(resolveUpdate, { args: [{ actor: 'x' }] });
+    await latest.result();
+    expect(pager.received.map((r) => JSON.parse(r.body)).filter((b) => b.incident.id === first.id && b.kind === 'resolved')).toHaveLength(1);
+  });
+});
