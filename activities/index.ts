@@ -2,14 +2,19 @@ import type { ConfigStore } from '../src/config/store';
 import type { IncidentStore } from '../src/store/incidents';
 import type { NotificationLedger } from '../src/store/notifications';
 import type { NotifierContext } from '../src/notifiers/types';
+import type { ModelStore } from '../src/store/models';
 import { createAuditActivity } from './audit';
 import { createNotifyActivity } from './notify';
 import { createPlanActivity } from './plan';
 import { createRecipientsActivity } from './recipients';
+import { createClassifyActivity } from './classify';
+import { createTrainingActivities } from './training';
 
 export type { PlanStep, Plan } from './plan';
 export type { NotifyArgs, NotifyResult } from './notify';
 export type { Recipients, Send } from './recipients';
+export type { ClassifyArgs, Classification } from './classify';
+export type { TrainingOptions } from './training';
 
 export interface ActivityDeps {
   config: ConfigStore;
@@ -17,6 +22,8 @@ export interface ActivityDeps {
   ledger: NotificationLedger;
   notifier: NotifierContext;
   namespace: string;
+  /** Anomaly models (classify, retrain); without it classify pages on the declared severity. */
+  models?: ModelStore;
 }
 
 /** Every side effect the workflows ask for, bound to the process's config, store and HTTP client. */
@@ -26,6 +33,8 @@ export function createActivities(deps: ActivityDeps) {
     recordIncident: createAuditActivity(deps),
     notify: createNotifyActivity(deps),
     resolveRecipients: createRecipientsActivity(deps),
+    classifyIncident: createClassifyActivity(deps),
+    ...createTrainingActivities(deps),
   };
 }
 

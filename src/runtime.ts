@@ -18,6 +18,8 @@ import { IngestService } from './ingest/ingest';
 import { buildApp } from './server/app';
 import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
+import { ModelStore } from './store/models';
+import { syncRetrainSchedules } from './temporal/schedules';
 
 export interface KlaxonOptions {
   env: KlaxonEnv;
@@ -75,6 +77,8 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       if (added.length) log.info({ added }, 'registered search attributes');
     }
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    // One retrain schedule per tenant (anomaly.retrainCron); failures are logged, not fatal.
+    await syncRetrainSchedules(client, config.config, env.KLAXON_TASK_QUEUE, log);
 
     const db = await openDatabase({ url: env.DATABASE_URL, dataDir, log });
     stops.push(() => db.close());
@@ -96,6 +100,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           ledger: new NotificationLedger(db.pool),
           notifier: { http: createHttpDelivery(), now: () => new Date() },
           namespace: env.TEMPORAL_NAMESPACE,
+          models: new ModelStore(db.pool),
         },
       });
       worker = created.worker;

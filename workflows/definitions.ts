@@ -38,6 +38,8 @@ export interface CarriedState {
   cursor: number;
   repeats: Record<number, number>;
   sendNo: number;
+  /** Acknowledgements so far (absent in runs that predate ack announcements). */
+  acks?: number;
   notified: Notified[];
   plan: Plan;
   /** The most recent timeline entries (the full timeline is in the audit store). */

@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -40,6 +41,9 @@ const { notify } = proxyActivities<KlaxonActivities>({
   heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 12 },
 });
+
+/** patched() id: acknowledgements are announced to the channels that were paged. */
+const ACK_ANNOUNCEMENTS = 'klaxon-ack-announcements';
 
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
@@ -174,13 +178,21 @@ async function page(incident: IncidentState, targets: NotifyTargets, kind: Notif
 
 /** "Resolved" to exactly the receivers and people that were paged, once each, in their thread. */
 async function notifyResolved(incident: IncidentState): Promise<void> {
+  await tellPaged(incident, 'resolved', 'resolved');
+}
+
+/**
+ * Updates what was paged (same thread, chat.update, PagerDuty acknowledge, …) for a moment of the
+ * incident: acknowledged or resolved. Only those already paged hear of it.
+ */
+async function tellPaged(incident: IncidentState, kind: 'acknowledged' | 'resolved', which: string): Promise<void> {
   await Promise.all(
     [...incident.notified.values()].map(async (n) => {
       try {
-        const r = await notify({ ...sendArgs(incident, n, 'resolved'), thread: n.thread, idempotencyKey: keyFor(incident, 'resolved', n) });
-        incident.record(new Date(), 'notified', 'klaxon', { kind: 'resolved', receiver: n.receiver, user: n.recipient?.id, response: r.response, duplicate: r.duplicate });
+        const r = await notify({ ...sendArgs(incident, n, kind), thread: n.thread, idempotencyKey: keyFor(incident, which, n) });
+        incident.record(new Date(), 'notified', 'klaxon', { kind, receiver: n.receiver, user: n.recipient?.id, response: r.response, duplicate: r.duplicate });
       } catch (err) {
-        incident.record(new Date(), 'notify.failed', 'klaxon', { kind: 'resolved', receiver: n.receiver, user: n.recipient?.id, error: (err as Error).message });
+        incident.record(new Date(), 'notify.failed', 'klaxon', { kind, receiver: n.receiver, user: n.recipient?.id, error: (err as Error).message });
       }
     }),
   );
@@ -225,6 +237,12 @@ async function waitOutHold(incident: IncidentState): Promise<void> {
 
 /** Acknowledged (or snoozed): nothing is sent until the snooze ends, the ack times out, or a person acts. */
 async function waitWhileAcknowledged(incident: IncidentState): Promise<void> {
+  // Added after the first release: running incidents without the patch keep their old behaviour.
+  if (incident.acksAnnounced < incident.acks && patched(ACK_ANNOUNCEMENTS)) {
+    incident.acksAnnounced = incident.acks;
+    await tellPaged(incident, 'acknowledged', `ack${incident.acks}`);
+    return;
+  }
   const plan = incident.plan!;
   const ackedAt = Date.parse(incident.acknowledgedAt!);
   const until = incident.snoozedUntil ? Date.parse(incident.snoozedUntil) : plan.ackTimeoutMs ? ackedAt + plan.ackTimeoutMs : undefined;

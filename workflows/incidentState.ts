@@ -28,6 +28,9 @@ export class IncidentState {
   repeats: Record<number, number> = {};
   /** Counts notify steps executed; part of every idempotency key. */
   sendNo = 0;
+  /** Counts acknowledgements (and snoozes); the last one announced to the channels. */
+  acks = 0;
+  acksAnnounced = 0;
   readonly notified = new Map<string, Notified>();
   /** Set by handlers, consumed by the escalation loop. */
   escalateNow = false;
@@ -64,6 +67,8 @@ export class IncidentState {
         repeats: { ...c.repeats },
         sendNo: c.sendNo,
         plan: c.plan,
+        acks: c.acks ?? 0,
+        acksAnnounced: c.acks ?? 0,
       });
       for (const n of c.notified) this.notified.set(notifiedKey(n), n);
       this.timeline.push(...c.timeline);
@@ -126,6 +131,7 @@ export class IncidentState {
   }
 
   acknowledge(actor: string, at: Date, note?: string): void {
+    this.acks++;
     this.status = 'acknowledged';
     this.acknowledgedBy = actor;
     this.acknowledgedAt = at.toISOString();
@@ -146,6 +152,7 @@ export class IncidentState {
   }
 
   snooze(actor: string, at: Date, durationMs: number, note?: string): void {
+    this.acks++;
     this.status = 'acknowledged';
     this.acknowledgedBy = actor;
     this.acknowledgedAt = at.toISOString();
@@ -178,6 +185,7 @@ export class IncidentState {
       cursor: this.cursor,
       repeats: this.repeats,
       sendNo: this.sendNo,
+      acks: this.acks,
       notified: [...this.notified.values()],
       plan: this.plan!,
       timeline: this.timeline.slice(-50),

@@ -1,2 +1,3 @@
 // Everything the worker's workflow bundle contains.
 export { incidentWorkflow } from './incident';
+export { retrainWorkflow } from './retrain';

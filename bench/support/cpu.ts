@@ -44,7 +44,8 @@ function machineBusyMs(): number {
   return (total - f[3] - f[4]) * TICK_MS;
 }
 
-export function cpuSnapshot(): CpuSnapshot {
+/** `alsoWatch`: pids that are not children but should be counted like them (an external server). */
+export function cpuSnapshot(alsoWatch: number[] = []): CpuSnapshot {
   const threads = new Map<string, number>();
   const machineMs = machineBusyMs();
   const children = new Map<number, { name: string; ms: number }>();
@@ -61,7 +62,7 @@ export function cpuSnapshot(): CpuSnapshot {
       const s = read(`/proc/${pid}/stat`);
       if (!s) continue;
       const st = parseStat(s);
-      if (st.ppid === process.pid) children.set(Number(pid), { name: st.name, ms: st.ms });
+      if (st.ppid === process.pid || alsoWatch.includes(Number(pid))) children.set(Number(pid), { name: st.name, ms: st.ms });
     }
   }
   return { threads, children, machineMs, wallMs: performance.now() };

@@ -12,6 +12,7 @@ const USAGE = `usage: klaxon <command>
   oncall <tenant> <schedule> [--at ISO] [--next N]   who is on call
   test-receiver <tenant> <receiver>                  send a test message, print the answer
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
+  model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/testReceiver')).testReceiver(args);
     case 'model': {
       if (args[0] === 'eval') return (await import('./commands/model-eval')).modelEval(args.slice(1));
+      if (args[0] === 'retrain' || args[0] === 'list' || args[0] === 'report') return (await import('./commands/model')).model(args);
       process.stderr.write('usage: klaxon model eval --data <csv> --label <column> --model iforest|autoencoder|ensemble [--seed N] [--json]\n');
       return 2;
     }

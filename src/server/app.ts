@@ -10,6 +10,8 @@ import { incidentsPlugin } from './plugins/incidents';
 import { linksPlugin } from './plugins/links';
 import { slackPlugin } from './plugins/slack';
 import { receiversPlugin } from './plugins/receivers';
+import { feedbackPlugin } from './plugins/feedback';
+import { modelsPlugin } from './plugins/models';
 
 /** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
@@ -33,5 +35,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(linksPlugin);
   await app.register(slackPlugin);
   await app.register(receiversPlugin);
+  await app.register(feedbackPlugin);
+  await app.register(modelsPlugin);
   return app;
 }

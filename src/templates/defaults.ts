@@ -6,6 +6,7 @@ export const DEFAULT_TEMPLATES = {
   title: '[{{upper status}}{{#if (eq status "firing")}}:{{firingCount}}{{/if}}] {{incident.title}}',
   text: [
     '{{#if (eq kind "resolved")}}Resolved: {{incident.title}} after {{since incident.startedAt}}.',
+    '{{else if (eq kind "acknowledged")}}Acknowledged by {{incident.acknowledgedBy}}: {{incident.title}}{{#if incident.snoozedUntil}} (snoozed until {{incident.snoozedUntil}}){{/if}}.',
     '{{else}}{{upper incident.severity}} {{incident.title}}',
     '{{#each firing}}- {{labels.alertname}}{{#if labels.instance}} on {{labels.instance}}{{/if}}{{#if annotations.summary}}: {{annotations.summary}}{{/if}}',
     '{{/each}}{{#if moreFiring}}… and {{moreFiring}} more alerts',

@@ -94,7 +94,7 @@ tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
     res = await api(`/api/v1/incidents/${id}/escalate`, { actor: 'bob' });
     expect(((await res.json()) as { state: { status: string } }).state.status).toBe('firing');
     // Escalate-now skipped the 1h wait: the second page arrives at once.
-    await eventually(async () => receiver.received.filter((r) => JSON.parse(r.body).incident.id === id).length >= 2, 10_000, 'the escalated page');
+    await eventually(async () => receiver.received.map((r) => JSON.parse(r.body)).filter((b) => b.incident.id === id && b.kind === 'firing').length >= 2, 10_000, 'the escalated page');
 
     res = await api(`/api/v1/incidents/${id}/resolve`, { actor: 'bob', note: 'fixed' });
     expect(((await res.json()) as { state: { status: string } }).state.status).toBe('resolved');

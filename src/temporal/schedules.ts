@@ -1,0 +1,104 @@
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { KlaxonConfig } from '../config/schema';
+import type { Logger } from '../logger';
+import { KlaxonTenant } from './searchAttributes';
+import { RETRAIN_WORKFLOW, retrainWorkflowIdPrefix, type RetrainInput } from '../../workflows/retrain';
+
+/**
+ * One Temporal Schedule per tenant that starts the retrain workflow (workflows/retrain.ts) on the
+ * tenant's `anomaly.retrainCron`, in `anomaly.timeZone`. Synced at start (and after a config reload):
+ * created when missing, updated when the cron, zone or task queue changed, left alone otherwise,
+ * deleted for tenants whose anomaly mode is `off`. Schedules of tenants no longer in the config are
+ * not touched: other Klaxon deployments may share the namespace.
+ *
+ * Overlap policy SKIP: a retrain still running when the next one is due makes the next one a no-op.
+ */
+
+export function retrainScheduleId(tenant: string): string {
+  return `klaxon-retrain/${tenant}`;
+}
+
+export interface ScheduleSyncResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  deleted: string[];
+  failed: Array<{ tenant: string; error: string }>;
+}
+
+/** The schedule's note doubles as the fingerprint of what it was created from. */
+function noteFor(cron: string, zone: string, taskQueue: string): string {
+  return `klaxon retrain: cron "${cron}" in ${zone}, task queue ${taskQueue}`;
+}
+
+export function retrainSchedule(tenant: string, cron: string, zone: string, taskQueue: string): ScheduleOptions {
+  const input: RetrainInput = { tenant, trigger: 'schedule' };
+  return {
+    scheduleId: retrainScheduleId(tenant),
+    spec: { cronExpressions: [cron], timezone: zone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: RETRAIN_WORKFLOW,
+      taskQueue,
+      args: [input],
+      // The server appends the scheduled time: retrain/<tenant>/scheduled-2025-01-01T03:00:00Z.
+      workflowId: `${retrainWorkflowIdPrefix(tenant)}scheduled`,
+      typedSearchAttributes: [{ key: KlaxonTenant, value: tenant }],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1h' },
+    state: { note: noteFor(cron, zone, taskQueue) },
+  };
+}
+
+export async function syncRetrainSchedules(client: Client, config: KlaxonConfig, taskQueue: string, log?: Logger): Promise<ScheduleSyncResult> {
+  const result: ScheduleSyncResult = { created: [], updated: [], unchanged: [], deleted: [], failed: [] };
+  await Promise.all(
+    Object.entries(config.tenants).map(async ([tenant, t]) => {
+      const handle = client.schedule.getHandle(retrainScheduleId(tenant));
+      try {
+        if (t.anomaly.mode === 'off') {
+          await handle.delete().then(
+            () => result.deleted.push(tenant),
+            (err) => {
+              if (!(err instanceof ScheduleNotFoundError)) throw err;
+            },
+          );
+          return;
+        }
+        const desired = retrainSchedule(tenant, t.anomaly.retrainCron, t.anomaly.timeZone, taskQueue);
+        try {
+          await client.schedule.create(desired);
+          result.created.push(tenant);
+        } catch (err) {
+          if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+          const current = await handle.describe();
+          if (current.state.note === desired.state!.note) {
+            result.unchanged.push(tenant);
+            return;
+          }
+          await handle.update((prev) => ({ ...prev, spec: desired.spec, action: desired.action, policies: desired.policies, state: { ...prev.state, note: desired.state!.note } }));
+          result.updated.push(tenant);
+        }
+      } catch (err) {
+        // Retraining is not on the paging path: a schedule that cannot be set up is logged, not fatal.
+        result.failed.push({ tenant, error: (err as Error).message });
+      }
+    }),
+  );
+  if (result.failed.length) log?.error({ failed: result.failed }, 'retrain schedules could not be set up');
+  if (result.created.length || result.updated.length || result.deleted.length) {
+    log?.info({ created: result.created, updated: result.updated, deleted: result.deleted }, 'retrain schedules synced');
+  }
+  return result;
+}
+
+/** Task queue the tenant's retrain schedule starts workflows on (the API starts manual retrains there too). */
+export async function retrainTaskQueue(client: Client, tenant: string): Promise<string | undefined> {
+  try {
+    const d = await client.schedule.getHandle(retrainScheduleId(tenant)).describe();
+    return d.action.type === 'startWorkflow' ? d.action.taskQueue : undefined;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
