@@ -97,7 +97,7 @@ tenants:${t(tenant, 'API', '{ mode: shadow, minTrainingRows: 40, retrainCron: "3
     changed.tenants[tenant] = { ...changed.tenants[tenant], anomaly: { ...changed.tenants[tenant].anomaly, retrainCron: '0 5 * * 1' } };
     expect(await syncRetrainSchedules(klaxon.client, changed, queue)).toMatchObject({ updated: [tenant] });
     const d = await klaxon.client.schedule.getHandle(retrainScheduleId(tenant)).describe();
-    expect(d.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }], dayOfWeek: [{ start: 1, end: 1, step: 1 }] });
+    expect(d.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }], dayOfWeek: [{ start: 'MONDAY', end: 'MONDAY', step: 1 }] });
     expect(d.spec.timezone).toBe('Europe/Berlin');
     await syncRetrainSchedules(klaxon.client, only(klaxon.config.config), queue);
   });
