@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** Web UI port; undefined disables the UI (headless). */
   uiPort?: number;
   namespace?: string;
+  /** Register Klaxon's search attributes at start (default); off to test registering them later. */
+  searchAttributes?: boolean;
   log?: Logger;
 }
 
@@ -51,7 +53,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   else args.push('--headless');
   // The metrics endpoint defaults to a fixed port; a random one keeps parallel servers apart.
   args.push('--metrics-port', String(await freePort()));
-  for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  if (opts.searchAttributes !== false) for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
