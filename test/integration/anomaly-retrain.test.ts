@@ -40,15 +40,17 @@ describe('anomaly retraining (time-skipping)', () => {
   let taskQueue: string;
   const history = syntheticIncidents({ tenant, n: 320, days: 20, seed: 42 });
 
-  const classify = (args: Partial<ClassifyArgs> & { incidentId: string }): Promise<Classification> =>
-    new MockActivityEnvironment(undefined, { logger: quiet }).run(activities.classifyIncident, {
-      tenant,
-      alerts: [{ fingerprint: args.incidentId, status: 'firing', labels: { alertname: 'CPUThrottling', service: 'api', severity: 'warning' }, annotations: { summary: 'cpu' }, startsAt: new Date().toISOString() }],
-      commonLabels: { alertname: 'CPUThrottling', service: 'api', severity: 'warning' },
-      declaredSeverity: 'warning',
-      at: new Date().toISOString(),
-      ...args,
-    });
+  const cpu = { alertname: 'CPUThrottling', service: 'api', severity: 'warning' };
+  const incident = (incidentId: string, labels: Record<string, string> = cpu): ClassifyArgs => ({
+    tenant,
+    incidentId,
+    alerts: [{ fingerprint: incidentId, status: 'firing', labels, annotations: { summary: 'cpu' }, startsAt: new Date().toISOString() }],
+    commonLabels: labels,
+    declaredSeverity: 'warning',
+    at: new Date().toISOString(),
+  });
+  const classify = (args: { incidentId: string }): Promise<Classification> =>
+    new MockActivityEnvironment(undefined, { logger: quiet }).run(activities.classifyIncident, incident(args.incidentId));
 
   const retrain = () =>
     env.client.workflow.execute<typeof retrainWorkflow>(RETRAIN_WORKFLOW, {
@@ -196,26 +198,12 @@ tenants:
       models,
     });
     const env2 = new MockActivityEnvironment(undefined, { logger: quiet });
-    const routine = await env2.run(enforcing.classifyIncident, {
-      tenant,
-      incidentId: `${tenant}-routine`,
-      alerts: [{ fingerprint: 'r', status: 'firing', labels: { alertname: 'CPUThrottling', service: 'api', severity: 'warning' }, annotations: {}, startsAt: new Date().toISOString() }],
-      commonLabels: { alertname: 'CPUThrottling', service: 'api', severity: 'warning' },
-      declaredSeverity: 'warning',
-      at: new Date().toISOString(),
-    });
+    const routine: Classification = await env2.run(enforcing.classifyIncident, incident(`${tenant}-routine`));
     expect(routine.score).toBeLessThanOrEqual(0.6);
     expect(routine).toMatchObject({ mode: 'enforce', effectiveSeverity: 'info', hold: false, modelVersion: 2 });
     expect(routine.reason).toMatch(/past outcomes noise: warning → info/);
 
-    const rare = await env2.run(enforcing.classifyIncident, {
-      tenant,
-      incidentId: `${tenant}-rare`,
-      alerts: [{ fingerprint: 'x', status: 'firing', labels: { alertname: 'NeverSeenBefore', service: 'ledger', severity: 'warning' }, annotations: {}, startsAt: new Date().toISOString() }],
-      commonLabels: { alertname: 'NeverSeenBefore', service: 'ledger', severity: 'warning' },
-      declaredSeverity: 'warning',
-      at: new Date().toISOString(),
-    });
+    const rare: Classification = await env2.run(enforcing.classifyIncident, incident(`${tenant}-rare`, { alertname: 'NeverSeenBefore', service: 'ledger', severity: 'warning' }));
     expect(['warning', 'critical']).toContain(rare.effectiveSeverity);
     expect(rare.hold).toBe(false);
 
