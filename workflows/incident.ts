@@ -165,7 +165,7 @@ async function page(incident: IncidentState, targets: NotifyTargets, kind: Notif
         } catch (err) {
           // Cancelled because someone acted: that is the point, not a failure.
           if (!stillFiring()) return;
-          incident.record(new Date(), 'notify.failed', 'klaxon', { step, receiver: send.receiver, user: send.recipient?.id, error: (err as Error).message });
+          incident.record(new Date(), 'notify.failed', 'klaxon', { step, receiver: send.receiver, user: send.recipient?.id, error: failureMessage(err) });
         }
       }),
     );
@@ -192,7 +192,7 @@ async function tellPaged(incident: IncidentState, kind: 'acknowledged' | 'resolv
         const r = await notify({ ...sendArgs(incident, n, kind), thread: n.thread, idempotencyKey: keyFor(incident, which, n) });
         incident.record(new Date(), 'notified', 'klaxon', { kind, receiver: n.receiver, user: n.recipient?.id, response: r.response, duplicate: r.duplicate });
       } catch (err) {
-        incident.record(new Date(), 'notify.failed', 'klaxon', { kind, receiver: n.receiver, user: n.recipient?.id, error: (err as Error).message });
+        incident.record(new Date(), 'notify.failed', 'klaxon', { kind, receiver: n.receiver, user: n.recipient?.id, error: failureMessage(err) });
       }
     }),
   );
@@ -329,6 +329,12 @@ async function keepAuditCurrent(incident: IncidentState, finished: () => boolean
     if (events.length > 0) await recordIncident({ incident: { ...incident.view(), groupKey: incident.input.groupKey }, events });
     if (finished() && incident.pending.length === 0) return;
   }
+}
+
+/** An activity failure's own message is "Activity task failed"; the vendor's reason is its cause. */
+function failureMessage(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  return e.cause?.message ?? e.message;
 }
 
 // A function, not an inline comparison: the loop's handlers change status behind TypeScript's back.

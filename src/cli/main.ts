@@ -15,6 +15,7 @@ const USAGE = `usage: klaxon <command>
   model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
 `;
 
+// Heavy commands (TensorFlow.js, vendor clients) are required lazily so `klaxon ack` starts fast.
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -28,11 +29,11 @@ async function main(argv: string[]): Promise<number> {
     case 'resolve':
       return act(command, args);
     case 'oncall':
-      return (await import('./commands/oncall')).oncall(args);
+      return (require('./commands/oncall') as typeof import('./commands/oncall')).oncall(args);
     case 'test-receiver':
-      return (await import('./commands/testReceiver')).testReceiver(args);
+      return (require('./commands/testReceiver') as typeof import('./commands/testReceiver')).testReceiver(args);
     case 'model': {
-      if (args[0] === 'eval') return (await import('./commands/model-eval')).modelEval(args.slice(1));
+      if (args[0] === 'eval') return (require('./commands/model-eval') as typeof import('./commands/model-eval')).modelEval(args.slice(1));
       if (args[0] === 'retrain' || args[0] === 'list' || args[0] === 'report') return (await import('./commands/model')).model(args);
       process.stderr.write('usage: klaxon model eval --data <csv> --label <column> --model iforest|autoencoder|ensemble [--seed N] [--json]\n');
       return 2;
