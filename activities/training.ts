@@ -7,6 +7,7 @@ import { exportDataset, type DatasetMeta, type DatasetSummary } from '../src/ano
 import { holdoutMetrics, patternOutcomes, promotionDecision, timeOrderedSplit, type HoldoutMetrics } from '../src/anomaly/evaluate';
 import { trainInChildProcess } from '../src/anomaly/trainerProcess';
 import type { TrainingOptions } from '../src/anomaly/trainingOptions';
+import type { VectorStyle } from '../src/anomaly/vector';
 
 /**
  * The retrain workflow's steps (workflows/retrain.ts): export the training window, fit the
@@ -21,6 +22,8 @@ import type { TrainingOptions } from '../src/anomaly/trainingOptions';
 export type { TrainingOptions };
 
 export type ResolvedTrainingOptions = Required<Omit<TrainingOptions, 'hiddenUnits' | 'windowDays'>> & { hiddenUnits?: number; windowMs: number };
+/** What the registry's `params` holds: the resolved options and the vector style trained on. */
+export type ModelParams = ResolvedTrainingOptions & { vectors: VectorStyle };
 
 export type ExportResult =
   | { status: 'cold'; reason: string; rows: number; labelled: number; minTrainingRows: number }
@@ -102,7 +105,7 @@ export function createTrainingActivities(deps: { config: ConfigStore; models?: M
     const set = await store().loadTrainingSet<DatasetMeta>(modelId);
     if (!set) throw new Error(`training set of model ${modelId} is gone (retrain already finished?)`);
     const version = await store().getVersion(modelId);
-    const params = version!.params as unknown as ResolvedTrainingOptions;
+    const params = version!.params as unknown as ModelParams;
     return { set, params, version: version!, split: timeOrderedSplit(set.rows, params.holdoutFraction) };
   }
 
@@ -112,25 +115,34 @@ export function createTrainingActivities(deps: { config: ConfigStore; models?: M
      * incidents nothing is created (cold start); otherwise a registry row in status `training`
      * holds the snapshot.
      */
-    async exportTrainingWindow(args: { tenant: string; workflowId: string; options?: TrainingOptions }): Promise<ExportResult> {
+    async exportTrainingWindow(args: { tenant: string; workflowId: string; runId?: string; options?: TrainingOptions }): Promise<ExportResult> {
       const cfg = tenantConfig(args.tenant);
       const hb = heartbeater('export');
       try {
+        await store().abandonStale(args.tenant, 6 * 3_600_000);
         const to = new Date();
         const windowMs = args.options?.windowDays !== undefined ? args.options.windowDays * 86_400_000 : cfg.trainingWindow;
         const data = await exportDataset(
           store(),
-          { tenant: args.tenant, from: new Date(to.getTime() - windowMs), to, transientWithinMs: cfg.transientWithin, timeZone: cfg.timeZone, maxRows: args.options?.maxRows ?? 200_000 },
+          {
+            tenant: args.tenant,
+            from: new Date(to.getTime() - windowMs),
+            to,
+            transientWithinMs: cfg.transientWithin,
+            timeZone: cfg.timeZone,
+            minTrainingRows: cfg.minTrainingRows,
+            maxRows: args.options?.maxRows ?? 200_000,
+          },
           (done, total) => hb.update(done, total, `exported ${done} of ${total} incidents`),
         );
         const s: DatasetSummary = data.summary;
-        if (s.labelled < cfg.minTrainingRows || s.rows < 10) {
+        if (s.labelled < cfg.minTrainingRows) {
           return { status: 'cold', reason: `model off: ${s.labelled} of ${cfg.minTrainingRows} training rows`, rows: s.rows, labelled: s.labelled, minTrainingRows: cfg.minTrainingRows };
         }
         const split = timeOrderedSplit(s.rows, args.options?.holdoutFraction ?? 0.2);
-        const params = resolveOptions(args.options ?? {}, windowMs, split.train.length);
-        const { id, version } = await store().createVersion({ tenant: args.tenant, featureVersion: FEATURE_VERSION, params: { ...params }, workflowId: args.workflowId });
-        await store().saveTrainingSet(id, { rows: s.rows, dim: data.dim, features: data.features, meta: data.meta });
+        const params = { ...resolveOptions(args.options ?? {}, windowMs, split.train.length), vectors: s.vectors };
+        const { id, version } = await store().createVersion({ tenant: args.tenant, featureVersion: FEATURE_VERSION, params, workflowId: args.workflowId, run: args.runId });
+        await store().saveTrainingSet(id, { rows: s.rows, dim: data.dim, features: data.features, alt: data.alt, meta: data.meta });
         await store().updateVersion(id, { dataWindow: { ...s, trainRows: split.train.length, holdoutRows: split.holdout.length } });
         return { status: 'ready', modelId: id, version, rows: s.rows, labelled: s.labelled, trainRows: split.train.length, holdoutRows: split.holdout.length, window: { from: s.from, to: s.to } };
       } finally {
@@ -183,30 +195,40 @@ export function createTrainingActivities(deps: { config: ConfigStore; models?: M
      * (src/anomaly/evaluate.ts), records them, and says whether to promote.
      */
     async evaluateCandidate(args: { modelId: number }): Promise<EvaluationResult> {
-      const { set, split, version } = await loadSet(args.modelId);
+      const { set, split, version, params } = await loadSet(args.modelId);
       const cfg = tenantConfig(version.tenant);
       const hb = heartbeater('evaluate');
       const loaded: Ensemble[] = [];
       try {
-        const { Ensemble, ENSEMBLE_FORMAT_VERSION } = await import('../models/ensemble');
-        const holdout = set.features.slice(split.train.length * set.dim);
+        // Required lazily (tfjs): see src/anomaly/modelCache.ts.
+        const { Ensemble, ENSEMBLE_FORMAT_VERSION } = require('../models/ensemble') as typeof import('../models/ensemble');
+        const start = split.train.length * set.dim;
+        const holdoutIn = (style: VectorStyle): Float32Array | null =>
+          style === params.vectors ? set.features.subarray(start) : style === 'reconstructed' && set.alt ? set.alt.subarray(start) : null;
+        const asMatrix = (data: Float32Array) => ({ data, rows: split.holdout.length, cols: set.dim });
         const patterns = patternOutcomes(split.train, set.meta);
         const weights = await store().loadWeights(args.modelId);
         const candidate = await Ensemble.fromJSON({ format: 'klaxon.ensemble', version: ENSEMBLE_FORMAT_VERSION, featureVersion: FEATURE_VERSION, iforest: weights!.iforest, autoencoder: weights!.autoencoder });
         loaded.push(candidate);
         hb.update(1, 3, `scoring ${split.holdout.length} holdout incidents with v${version.version}`);
-        const mine = holdoutMetrics(await candidate.scoreBatch({ data: holdout, rows: split.holdout.length, cols: set.dim }), split.holdout, set.meta, patterns, cfg);
+        const mine = holdoutMetrics(await candidate.scoreBatch(asMatrix(holdoutIn(params.vectors)!)), split.holdout, set.meta, patterns, cfg);
 
+        // The active model is scored on the same holdout incidents, in the vector style it was trained on.
         let active: (HoldoutMetrics & { version: number; id: number }) | null = null;
+        let incomparable: string | undefined;
         const current = await store().activeVersion(version.tenant);
-        if (current && current.featureVersion === FEATURE_VERSION) {
+        const currentStyle = ((current?.params as Partial<ModelParams> | undefined)?.vectors ?? 'recorded') as VectorStyle;
+        if (current && current.featureVersion !== FEATURE_VERSION) incomparable = `active v${current.version} uses feature version ${current.featureVersion}`;
+        else if (current && !holdoutIn(currentStyle)) incomparable = `active v${current.version} scores ${currentStyle} vectors, which this window has too few of`;
+        else if (current) {
           hb.update(2, 3, `scoring the holdout with active v${current.version}`);
           const w = await store().loadWeights(current.id);
           const ens = await Ensemble.fromJSON({ format: 'klaxon.ensemble', version: ENSEMBLE_FORMAT_VERSION, featureVersion: w!.featureVersion, iforest: w!.iforest, autoencoder: w!.autoencoder });
           loaded.push(ens);
-          active = { ...holdoutMetrics(await ens.scoreBatch({ data: holdout, rows: split.holdout.length, cols: set.dim }), split.holdout, set.meta, patterns, cfg), version: current.version, id: current.id };
+          active = { ...holdoutMetrics(await ens.scoreBatch(asMatrix(holdoutIn(currentStyle)!)), split.holdout, set.meta, patterns, cfg), version: current.version, id: current.id };
         }
-        const decision = promotionDecision(mine, active, cfg.mode);
+        const ruled = promotionDecision(mine, active, cfg.mode);
+        const decision = incomparable ? { ...ruled, reason: `${ruled.reason} (${incomparable})` } : ruled;
         await store().updateVersion(args.modelId, {
           status: 'candidate',
           metrics: { holdout: mine, ...(active ? { activeOnHoldout: { ...active, id: undefined } } : {}), decision: decision.reason },

@@ -357,7 +357,8 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       const t0 = performance.now();
       const before = await receiver.count();
       try {
-        idleSamples.push({ index: i, sentAt, latencyMs: performance.now() - t0, value: await post(idleBodies[i]) });
+        const value = await post(idleBodies[i]);
+        idleSamples.push({ index: i, sentAt, latencyMs: performance.now() - t0, value });
         await receiver.waitFor(before + 1, 10_000);
       } catch (err) {
         idleSamples.push({ index: i, sentAt, latencyMs: performance.now() - t0, error: (err as Error).message });
@@ -376,7 +377,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     say(`(e) first-notification p50 ${ms(percentile(sustained.values, 50))}, p99 ${ms(percentile(sustained.values, 99))}`);
     await new Promise((r) => setTimeout(r, 2000));
 
-    // Diagnostics (smaller runs): where the gap between (a) and (b) comes from.
+    // Diagnostics: where the gap between (a) and (b) comes from.
     const m = Math.min(n, DIAGNOSTIC_N);
     // (b2) Klaxon's own ingest call (signalWithStart with input, signal and five search
     // attributes) against the do-nothing worker: Temporal's share of an ingest, no HTTP, no incident work.

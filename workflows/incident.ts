@@ -42,6 +42,9 @@ const { notify } = proxyActivities<KlaxonActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 12 },
 });
 
+/** patched() id: incident ids take the random tail of the run id (v7 run ids share their head). */
+const INCIDENT_ID_TAIL = 'klaxon-incident-id-tail';
+
 /** patched() id: acknowledgements are announced to the channels that were paged. */
 const ACK_ANNOUNCEMENTS = 'klaxon-ack-announcements';
 
@@ -55,7 +58,7 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
  */
 export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   const info = workflowInfo();
-  const incident = new IncidentState(input, info.workflowId, info.runId, new Date());
+  const incident = new IncidentState(input, info.workflowId, info.runId, new Date(), patched(INCIDENT_ID_TAIL) ? 'tail' : 'head');
   installHandlers(incident);
 
   if (!input.carried) {

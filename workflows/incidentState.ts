@@ -48,11 +48,12 @@ export class IncidentState {
     readonly workflowId: string,
     readonly runId: string,
     now: Date,
+    idScheme: 'tail' | 'head' = 'tail',
   ) {
     for (const a of input.alerts) this.alerts.set(a.fingerprint, a);
     this.severity = this.declaredSeverity;
     const c = input.carried;
-    this.id = c?.id ?? incidentId(input.tenant, workflowId, runId);
+    this.id = c?.id ?? incidentId(input.tenant, workflowId, runId, idScheme);
     this.startedAt = c?.startedAt ?? now.toISOString();
     this.nextSeq = c?.nextSeq ?? 1;
     if (c) {

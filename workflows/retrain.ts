@@ -72,7 +72,8 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     return result;
   };
 
-  const exported = await exportTrainingWindow({ tenant: input.tenant, workflowId: workflowInfo().workflowId, options: input.options });
+  const { workflowId, runId } = workflowInfo();
+  const exported = await exportTrainingWindow({ tenant: input.tenant, workflowId, runId, options: input.options });
   if (exported.status === 'cold') return done({ outcome: 'skipped', reason: exported.reason, rows: exported.rows, labelled: exported.labelled });
 
   const { modelId, version } = exported;

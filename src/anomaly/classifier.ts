@@ -15,7 +15,7 @@ import type { ModelStore } from '../store/models';
 import { decide, type PatternOutcomes } from './decide';
 import { deriveLabel } from './labels';
 import type { LoadedModel, ModelCache } from './modelCache';
-import { incidentVector, patternOf } from './vector';
+import { incidentVector, patternOf, reconstructedAlerts } from './vector';
 
 export interface ClassifyArgs {
   tenant: string;
@@ -44,11 +44,16 @@ export interface Classification {
 }
 
 const TOP_FEATURES = 3;
-/** How long a tenant's labelled-row count (cold-start reason) is reused. */
+/** How long a tenant's labelled-row count (cold-start reason) and a pattern's outcomes are reused. */
 const LABELLED_COUNT_TTL_MS = 60_000;
+const PATTERN_TTL_MS = 60_000;
+const PATTERN_CACHE_SIZE = 10_000;
+/** How many of a pattern's newest incidents (in the training window) decide whether it is mostly noise. */
+const PATTERN_OUTCOMES = 200;
 
 export class Classifier {
   private readonly labelledCounts = new Map<string, { n: number; at: number }>();
+  private readonly patterns = new Map<string, { outcomes: PatternOutcomes; at: number }>();
 
   constructor(
     private readonly deps: { config: ConfigStore; store: ModelStore; cache: ModelCache; onModelError?: (tenant: string, err: Error) => void },
@@ -91,8 +96,10 @@ export class Classifier {
     let topFeatures: Classification['topFeatures'] = [];
     let pattern: PatternOutcomes | undefined;
     if (model) {
-      score = model.ensemble.score(vector);
-      topFeatures = model.ensemble.explain(vector, TOP_FEATURES).map((c) => ({ name: FEATURE_NAMES[c.feature], weight: round(c.weight) }));
+      // A model trained on reconstructed vectors scores the incident reconstructed the same way.
+      const scored = model.vectors === 'reconstructed' ? incidentVector(reconstructedAlerts(args.commonLabels, args.at), at, ctx.history, cfg.timeZone) : vector;
+      score = model.ensemble.score(scored);
+      topFeatures = model.ensemble.explain(scored, TOP_FEATURES).map((c) => ({ name: FEATURE_NAMES[c.feature], weight: round(c.weight) }));
       if (score <= cfg.noiseBelow) pattern = await this.patternOutcomes(args, alertname, service, cfg.trainingWindow, cfg.transientWithin, at);
     }
 
@@ -153,7 +160,14 @@ export class Classifier {
     return n;
   }
 
+  /**
+   * Labelled outcomes of the pattern's recent incidents (~10 ms over a busy pattern), cached for a
+   * minute: noisy patterns fire in bursts, and a minute-old view of their history is enough.
+   */
   private async patternOutcomes(args: ClassifyArgs, alertname: string, service: string, windowMs: number, transientMs: number, at: Date): Promise<PatternOutcomes> {
+    const key = `${args.tenant}|${alertname}|${service}`;
+    const cached = this.patterns.get(key);
+    if (cached && Date.now() - cached.at < PATTERN_TTL_MS) return cached.outcomes;
     const facts = await this.deps.store.patternFacts({
       tenant: args.tenant,
       alertname,
@@ -161,13 +175,17 @@ export class Classifier {
       since: new Date(at.getTime() - windowMs).toISOString(),
       before: args.at,
       excludeId: args.incidentId,
+      limit: PATTERN_OUTCOMES,
     });
-    const out: PatternOutcomes = { noise: 0, actionable: 0 };
+    const outcomes: PatternOutcomes = { noise: 0, actionable: 0 };
     for (const f of facts) {
       const label = deriveLabel(f, transientMs);
-      if (label) out[label.y === 1 ? 'actionable' : 'noise']++;
+      if (label) outcomes[label.y === 1 ? 'actionable' : 'noise']++;
     }
-    return out;
+    this.patterns.delete(key);
+    if (this.patterns.size >= PATTERN_CACHE_SIZE) this.patterns.delete(this.patterns.keys().next().value!);
+    this.patterns.set(key, { outcomes, at: Date.now() });
+    return outcomes;
   }
 }
 

@@ -1,13 +1,23 @@
 /**
  * The training window of a tenant, exported from the audit store: every incident that started in
  * [from, to), oldest first, as a float32 feature matrix plus per-row facts (id, start time, label,
- * pattern). Classified incidents contribute the vector recorded when they were scored; older ones
- * are reconstructed from their labels and start time (vector.ts). Labels follow labels.ts.
+ * pattern). Labels follow labels.ts.
+ *
+ * Vectors come in two styles (vector.ts), and one model is trained, evaluated and scored in one:
+ * - `recorded`: the vector classify recorded from the incident's own alerts (annotations, group
+ *   size …). Used once the window holds at least `minTrainingRows` labelled classified incidents;
+ *   then only classified incidents are exported.
+ * - `reconstructed`: rebuilt from what the incidents table keeps (common labels, start time,
+ *   history) — available for every incident, including those from before anomaly scoring existed.
+ *   The bootstrap style; classify then scores incidents reconstructed the same way, so a model never
+ *   sees a kind of vector it was not trained on.
+ * For a `recorded` window the reconstructed vectors of the same rows are exported too (`alt`), so a
+ * reconstructed-style active model can be evaluated on the same holdout.
  */
 import { FEATURE_DIM, FEATURE_VERSION } from '../../models/features';
 import type { ModelStore } from '../store/models';
 import { deriveLabel, type Outcome } from './labels';
-import { DAY_MS, HistoryIndex, incidentVector, patternKey, RECONSTRUCT_LOOKBACK_MS } from './vector';
+import { DAY_MS, HistoryIndex, incidentVector, patternKey, reconstructedAlerts, RECONSTRUCT_LOOKBACK_MS, type VectorStyle } from './vector';
 
 /** Columnar per-row facts, stored as JSON beside the matrix (model_training_sets.meta). */
 export interface DatasetMeta {
@@ -18,31 +28,51 @@ export interface DatasetMeta {
   y: number[];
   /** alertname|service */
   pattern: string[];
-  /** 1 when the vector was reconstructed rather than recorded at classification. */
-  reconstructed: number[];
 }
 
 export interface DatasetSummary {
   from: string;
   to: string;
+  vectors: VectorStyle;
+  /** Incidents in the window, and how many of them were classified (have a recorded vector). */
+  incidents: number;
+  classified: number;
   rows: number;
   labelled: number;
   actionable: number;
   noise: number;
-  reconstructed: number;
   outcomes: Record<Outcome, number>;
 }
 
 export interface Dataset {
+  /** rows × dim, in the `summary.vectors` style. */
   features: Float32Array;
+  /** The same rows reconstructed, when `features` are recorded vectors. */
+  alt: Float32Array | null;
   dim: number;
   meta: DatasetMeta;
   summary: DatasetSummary;
 }
 
+interface Row {
+  id: string;
+  t: number;
+  y: number;
+  outcome?: Outcome;
+  pattern: string;
+  recorded: Float32Array | null;
+  reconstructed: Float32Array;
+}
+
+function matrix(rows: Row[], pick: (r: Row) => Float32Array): Float32Array {
+  const out = new Float32Array(rows.length * FEATURE_DIM);
+  rows.forEach((r, i) => out.set(pick(r), i * FEATURE_DIM));
+  return out;
+}
+
 export async function exportDataset(
   store: ModelStore,
-  args: { tenant: string; from: Date; to: Date; transientWithinMs: number; timeZone: string; batchSize?: number; maxRows?: number },
+  args: { tenant: string; from: Date; to: Date; transientWithinMs: number; timeZone: string; minTrainingRows: number; batchSize?: number; maxRows?: number },
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<Dataset> {
   const to = args.to.toISOString();
@@ -53,9 +83,8 @@ export async function exportDataset(
   const from = new Date(fromMs).toISOString();
   const total = inWindow.filter((t) => t >= fromMs).length;
   const history = new HistoryIndex(starts);
-  const meta: DatasetMeta = { ids: [], t: [], y: [], pattern: [], reconstructed: [] };
-  const chunks: Float32Array[] = [];
-  const outcomes: Record<Outcome, number> = { actionable: 0, transient: 0, noise: 0 };
+
+  const all: Row[] = [];
   let after: { startedAt: string; id: string } | undefined;
   const batchSize = args.batchSize ?? 2000;
   onProgress(0, total);
@@ -64,39 +93,42 @@ export async function exportDataset(
     for (const inc of page) {
       const t = Date.parse(inc.startedAt);
       const label = deriveLabel(inc, args.transientWithinMs);
-      let v = inc.features;
-      if (!v || v.length !== FEATURE_DIM) {
-        const alert = { fingerprint: inc.id, status: 'firing' as const, labels: inc.labels, annotations: {}, startsAt: inc.startedAt };
-        v = incidentVector([alert], new Date(t), history.historyAt(inc.alertname, inc.labels, t), args.timeZone);
-        meta.reconstructed.push(1);
-      } else meta.reconstructed.push(0);
-      chunks.push(v);
-      meta.ids.push(inc.id);
-      meta.t.push(t);
-      meta.y.push(label ? label.y : -1);
-      meta.pattern.push(patternKey(inc.alertname, inc.service));
-      if (label) outcomes[label.outcome]++;
+      all.push({
+        id: inc.id,
+        t,
+        y: label ? label.y : -1,
+        outcome: label?.outcome,
+        pattern: patternKey(inc.alertname, inc.service),
+        recorded: inc.features && inc.features.length === FEATURE_DIM ? inc.features : null,
+        reconstructed: incidentVector(reconstructedAlerts(inc.labels, inc.startedAt), new Date(t), history.historyAt(inc.alertname, inc.labels, t), args.timeZone),
+      });
     }
-    onProgress(meta.ids.length, total);
+    onProgress(all.length, total);
     if (page.length < batchSize) break;
     const last = page[page.length - 1];
     after = { startedAt: last.startedAt, id: last.id };
   }
-  const features = new Float32Array(chunks.length * FEATURE_DIM);
-  chunks.forEach((v, i) => features.set(v, i * FEATURE_DIM));
-  const labelled = meta.y.filter((y) => y >= 0).length;
+
+  const classified = all.filter((r) => r.recorded);
+  const vectors: VectorStyle = classified.filter((r) => r.y >= 0).length >= args.minTrainingRows ? 'recorded' : 'reconstructed';
+  const rows = vectors === 'recorded' ? classified : all;
+  const outcomes: Record<Outcome, number> = { actionable: 0, transient: 0, noise: 0 };
+  for (const r of rows) if (r.outcome) outcomes[r.outcome]++;
   return {
-    features,
+    features: matrix(rows, (r) => (vectors === 'recorded' ? r.recorded! : r.reconstructed)),
+    alt: vectors === 'recorded' ? matrix(rows, (r) => r.reconstructed) : null,
     dim: FEATURE_DIM,
-    meta,
+    meta: { ids: rows.map((r) => r.id), t: rows.map((r) => r.t), y: rows.map((r) => r.y), pattern: rows.map((r) => r.pattern) },
     summary: {
       from,
       to,
-      rows: meta.ids.length,
-      labelled,
-      actionable: meta.y.filter((y) => y === 1).length,
-      noise: meta.y.filter((y) => y === 0).length,
-      reconstructed: meta.reconstructed.reduce((a, b) => a + b, 0),
+      vectors,
+      incidents: all.length,
+      classified: classified.length,
+      rows: rows.length,
+      labelled: rows.filter((r) => r.y >= 0).length,
+      actionable: rows.filter((r) => r.y === 1).length,
+      noise: rows.filter((r) => r.y === 0).length,
       outcomes,
     },
   };

@@ -10,6 +10,7 @@
  */
 import type { Ensemble } from '../../models/ensemble';
 import type { ModelStore } from '../store/models';
+import type { VectorStyle } from './vector';
 
 export interface LoadedModel {
   id: number;
@@ -18,6 +19,8 @@ export interface LoadedModel {
   featureVersion: number;
   /** Labelled incidents in the window it was trained on (for the cold-start gate). */
   labelledRows: number;
+  /** The vector style it was trained on, and so scores (dataset.ts). */
+  vectors: VectorStyle;
   ensemble: Ensemble;
   loadMs: number;
 }
@@ -88,8 +91,9 @@ export class ModelCache {
     const w = await this.store.loadWeights(id);
     if (!w) throw new Error(`model ${id} of ${tenant} disappeared`);
     if (!w.iforest || !w.autoencoder) throw new Error(`model v${w.version} of ${tenant} has no weights`);
-    // Loaded on first use: tfjs costs ~0.35 s to import, which processes that never score skip.
-    const { Ensemble, ENSEMBLE_FORMAT_VERSION } = await import('../../models/ensemble');
+    // Required on first use: tfjs costs ~0.35 s to import, which processes that never score skip.
+    // (require, not import(): under bin/klaxon.js only tsx's CommonJS hook is installed.)
+    const { Ensemble, ENSEMBLE_FORMAT_VERSION } = require('../../models/ensemble') as typeof import('../../models/ensemble');
     const ensemble = await Ensemble.fromJSON({ format: 'klaxon.ensemble', version: ENSEMBLE_FORMAT_VERSION, featureVersion: w.featureVersion, iforest: w.iforest, autoencoder: w.autoencoder });
     return {
       id,
@@ -97,6 +101,7 @@ export class ModelCache {
       version: w.version,
       featureVersion: w.featureVersion,
       labelledRows: Number(w.dataWindow.labelled ?? 0),
+      vectors: w.params.vectors === 'reconstructed' ? 'reconstructed' : 'recorded',
       ensemble,
       loadMs: performance.now() - started,
     };

@@ -4,6 +4,7 @@
  * shutting down) kills the child.
  */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainMessage, TrainRequest } from './trainer';
 
@@ -15,7 +16,10 @@ export interface TrainResult {
   startupMs: number;
 }
 
-const TRAINER = join(__dirname, 'trainer.ts');
+// Sources run through tsx (bin/klaxon.js); a compiled build would ship trainer.js beside this file.
+const TRAINER_TS = join(__dirname, 'trainer.ts');
+const TRAINER = existsSync(TRAINER_TS) ? TRAINER_TS : join(__dirname, 'trainer.js');
+const EXEC_ARGV = TRAINER === TRAINER_TS ? ['--require', require.resolve('tsx/cjs')] : [];
 
 export function trainInChildProcess(
   req: TrainRequest,
@@ -26,7 +30,7 @@ export function trainInChildProcess(
     let firstMessageAt: number | undefined;
     let settled = false;
     const child = fork(TRAINER, [], {
-      execArgv: ['--require', require.resolve('tsx/cjs')],
+      execArgv: EXEC_ARGV,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },

@@ -1,12 +1,13 @@
 /**
- * Incidents → the models' feature vectors (models/features.ts), in the two places they are built:
+ * Incidents → the models' feature vectors (models/features.ts), in two styles:
  *
- * - live, in the classify activity: the incident's own alerts, its start time, and the tenant's
- *   recent history read from the audit store (ModelStore.classifyContext);
- * - reconstructed, in the training export, for incidents that were never classified (history from
- *   before anomaly scoring existed): one alert carrying the incident's common labels, no
- *   annotations, and the same history counts computed over the exported rows (HistoryIndex).
- *   Classified incidents always train on the vector recorded when they were scored.
+ * - recorded: what classify sees live — the incident's own alerts (annotations, group size …), its
+ *   start time, and the tenant's recent history (ModelStore.classifyContext). Stored with every
+ *   classification.
+ * - reconstructed: what the incidents table alone allows for any incident, including those from
+ *   before anomaly scoring existed — one alert carrying the incident's common labels, no
+ *   annotations, starting when the incident started, and the same history counts (HistoryIndex in
+ *   the export, classifyContext live). Models trained on it score reconstructed vectors too.
  *
  * History definitions (both paths): same alertname in the hour / day before the incident started;
  * "flaps" = earlier incidents in the last day with exactly the same common labels (the same group
@@ -26,6 +27,13 @@ export function tzOffsetMinutes(zone: string, at: Date): number {
   if (zone === 'UTC') return 0;
   const t = at.getTime();
   return Math.round((wallAt(t, zone) - t) / 60_000);
+}
+
+export type VectorStyle = 'recorded' | 'reconstructed';
+
+/** The incident as the incidents table remembers it: one firing alert with the common labels. */
+export function reconstructedAlerts(commonLabels: Record<string, string>, startedAt: string): AlertView[] {
+  return [{ fingerprint: '', status: 'firing', labels: commonLabels, annotations: {}, startsAt: startedAt }];
 }
 
 export function incidentVector(alerts: AlertView[], at: Date, history: IncidentHistory, zone: string): Float32Array {

@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
       return (require('./commands/testReceiver') as typeof import('./commands/testReceiver')).testReceiver(args);
     case 'model': {
       if (args[0] === 'eval') return (require('./commands/model-eval') as typeof import('./commands/model-eval')).modelEval(args.slice(1));
-      if (args[0] === 'retrain' || args[0] === 'list' || args[0] === 'report') return (await import('./commands/model')).model(args);
+      if (args[0] === 'retrain' || args[0] === 'list' || args[0] === 'report') return (require('./commands/model') as typeof import('./commands/model')).model(args);
       process.stderr.write('usage: klaxon model eval --data <csv> --label <column> --model iforest|autoencoder|ensemble [--seed N] [--json]\n');
       return 2;
     }

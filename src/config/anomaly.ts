@@ -17,8 +17,9 @@ export const anomalySchema = z
     /** What `enforce` does with a low-scoring incident of a noisy pattern: page one level lower, or hold without paging. */
     noiseAction: z.enum(['lower', 'hold']).default('lower'),
     /**
-     * A pattern (same alertname and service) is "mostly noise" when at least this share of its
-     * labelled outcomes in the last `trainingWindow` were noise, out of at least `noiseMinOutcomes`.
+     * A pattern (same alertname and service) is "mostly noise" when at least this share of the
+     * labelled outcomes among its newest 200 incidents in `trainingWindow` were noise (transient or
+     * marked noise), out of at least `noiseMinOutcomes`.
      */
     noiseShare: z.number().min(0.5).max(1).default(0.8),
     noiseMinOutcomes: z.number().int().min(1).default(5),

@@ -18,7 +18,10 @@ export function incidentWorkflowId(tenant: string, groupingKey: string): string 
   return `incident/${tenant}/${shortHash(groupingKey)}`;
 }
 
-export function incidentId(tenant: string, workflowId: string, runId: string): string {
+export function incidentId(tenant: string, workflowId: string, runId: string, scheme: 'tail' | 'head' = 'tail'): string {
   const keyHash = workflowId.split('/').pop() ?? shortHash(workflowId);
-  return `${tenant}-${keyHash.slice(0, 10)}-${runId.replace(/-/g, '').slice(0, 8)}`;
+  const run = runId.replace(/-/g, '');
+  // The tail of the run id: servers issue time-ordered (v7) UUIDs whose head repeats for a minute.
+  // `head` is the first scheme, kept so incidents started before the change keep their ids.
+  return `${tenant}-${keyHash.slice(0, 10)}-${scheme === 'tail' ? run.slice(-10) : run.slice(0, 8)}`;
 }

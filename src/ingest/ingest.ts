@@ -1,11 +1,12 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { AlertmanagerAlert, AlertmanagerPayload } from '../alertmanager/payload';
 import type { TenantConfig } from '../config/schema';
 import type { AlertView } from '../incident/view';
 import { incidentId, incidentWorkflowId } from '../incident/ids';
 import { maxSeverity, severityOf } from '../incident/severity';
 import { KlaxonAlertName, KlaxonService, KlaxonSeverity, KlaxonStatus, KlaxonTenant } from '../temporal/searchAttributes';
-import { alertsSignal, INCIDENT_WORKFLOW, type AlertsUpdate, type IncidentInput } from '../../workflows/definitions';
+import { alertsSignal, INCIDENT_WORKFLOW, type AlertsUpdate } from '../../workflows/definitions';
 import type { incidentWorkflow } from '../../workflows/incident';
 import { alertsReceived, incidentsStarted } from '../metrics';
 import { groupDigest, Lru } from './digest';
@@ -86,28 +87,53 @@ export class IngestService {
       }
     }
 
-    const input: IncidentInput = { tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt };
-    const labels = group.commonLabels;
-    const first = group.alerts[0].labels;
-    const handle = await this.client.workflow.signalWithStart<typeof incidentWorkflow, [AlertsUpdate]>(INCIDENT_WORKFLOW, {
-      workflowId,
-      taskQueue: this.taskQueue,
-      args: [input],
-      signal: alertsSignal,
-      signalArgs: [{ alerts: group.alerts, receivedAt }],
-      typedSearchAttributes: [
-        { key: KlaxonTenant, value: tenant },
-        { key: KlaxonAlertName, value: labels.alertname ?? first.alertname ?? '' },
-        { key: KlaxonService, value: labels.service ?? first.service ?? '' },
-        { key: KlaxonSeverity, value: maxSeverity(group.alerts.map((a) => severityOf(a.labels))) },
-        { key: KlaxonStatus, value: 'firing' },
-      ],
-    });
-    const id = incidentId(tenant, workflowId, handle.signaledRunId);
-    // Without a cache entry (first sight, or after a restart) a signal to a running run counts as started.
-    const isNew = known?.incidentId !== id;
-    if (isNew) incidentsStarted.inc({ tenant });
+    const update: AlertsUpdate = { alerts: group.alerts, receivedAt };
+    const handle = this.client.workflow.getHandle(workflowId);
+    // Known and open: the group changed, hand the change to the running incident.
+    if (known?.incidentId) {
+      try {
+        await handle.signal(alertsSignal, update);
+        this.seen.set(workflowId, { digest, incidentId: known.incidentId });
+        return { workflowId, incidentId: known.incidentId, outcome: 'updated' };
+      } catch (err) {
+        // Its run has completed (resolved): this firing is a new incident.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    // A plain start is the cheapest write for a new incident (no signal event, no extra task);
+    // a run we did not know of (restart, another replica) answers "already started" and gets the signal.
+    let id: string;
+    let outcome: IngestedIncident['outcome'];
+    try {
+      const started = await this.client.workflow.start<typeof incidentWorkflow>(INCIDENT_WORKFLOW, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt }],
+        typedSearchAttributes: searchAttributesFor(tenant, group),
+      });
+      id = incidentId(tenant, workflowId, started.firstExecutionRunId);
+      outcome = 'started';
+      incidentsStarted.inc({ tenant });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      await handle.signal(alertsSignal, update);
+      id = incidentId(tenant, workflowId, (await handle.describe()).runId);
+      outcome = 'updated';
+    }
     this.seen.set(workflowId, { digest, incidentId: id });
-    return { workflowId, incidentId: id, outcome: isNew ? 'started' : 'updated' };
+    return { workflowId, incidentId: id, outcome };
   }
+}
+
+/** Short keyword values only: Web UI filters, no free text, no secrets. */
+function searchAttributesFor(tenant: string, group: Group): SearchAttributePair[] {
+  const labels = group.commonLabels;
+  const first = group.alerts[0].labels;
+  return [
+    { key: KlaxonTenant, value: tenant },
+    { key: KlaxonAlertName, value: labels.alertname ?? first.alertname ?? '' },
+    { key: KlaxonService, value: labels.service ?? first.service ?? '' },
+    { key: KlaxonSeverity, value: maxSeverity(group.alerts.map((a) => severityOf(a.labels))) },
+    { key: KlaxonStatus, value: 'firing' },
+  ];
 }

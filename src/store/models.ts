@@ -33,6 +33,7 @@ export interface ModelWeights {
   tenant: string;
   version: number;
   featureVersion: number;
+  params: Record<string, unknown>;
   dataWindow: Record<string, unknown>;
   iforest: unknown;
   autoencoder: unknown;
@@ -42,6 +43,7 @@ export interface TrainingSet<M = unknown> {
   rows: number;
   dim: number;
   features: Float32Array;
+  alt: Float32Array | null;
   meta: M;
 }
 
@@ -156,15 +158,29 @@ export class ModelStore {
 
   // ---- registry -------------------------------------------------------------------------------
 
-  /** A new version in status `training`, numbered after the tenant's last one. */
-  async createVersion(args: { tenant: string; featureVersion: number; params: Record<string, unknown>; workflowId?: string }): Promise<{ id: number; version: number }> {
+  /**
+   * A new version in status `training`, numbered after the tenant's last one. With `run` (the
+   * retrain's workflow run), a retried export gets the version it already created back.
+   */
+  async createVersion(args: { tenant: string; featureVersion: number; params: Record<string, unknown>; workflowId?: string; run?: string }): Promise<{ id: number; version: number }> {
+    if (args.run) {
+      const existing = await this.pool.query(
+        `SELECT id::int AS id, version FROM model_versions WHERE tenant = $1 AND status = 'training' AND params->>'run' = $2`,
+        [args.tenant, args.run],
+      );
+      if (existing.rows[0]) {
+        await this.pool.query(`UPDATE model_versions SET params = $2, feature_version = $3 WHERE id = $1`, [existing.rows[0].id, JSON.stringify({ ...args.params, run: args.run }), args.featureVersion]);
+        return existing.rows[0];
+      }
+    }
+    const params = args.run ? { ...args.params, run: args.run } : args.params;
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await this.pool.query(
           `INSERT INTO model_versions (tenant, version, status, feature_version, params, workflow_id)
            SELECT $1, COALESCE(MAX(version), 0) + 1, 'training', $2, $3, $4 FROM model_versions WHERE tenant = $1
            RETURNING id::int AS id, version`,
-          [args.tenant, args.featureVersion, JSON.stringify(args.params), args.workflowId ?? null],
+          [args.tenant, args.featureVersion, JSON.stringify(params), args.workflowId ?? null],
         );
         return r.rows[0];
       } catch (err) {
@@ -172,6 +188,20 @@ export class ModelStore {
         if ((err as { code?: string }).code !== '23505' || attempt >= 4) throw err;
       }
     }
+  }
+
+  /**
+   * Versions left in `training` for longer than `olderThanMs` belong to retrains that died without
+   * cleaning up (workflow terminated): marked failed, their snapshots dropped.
+   */
+  async abandonStale(tenant: string, olderThanMs: number): Promise<number> {
+    const r = await this.pool.query(
+      `UPDATE model_versions SET status = 'failed', reason = 'abandoned: the retrain never finished'
+       WHERE tenant = $1 AND status = 'training' AND created_at < now() - $2 * interval '1 millisecond' RETURNING id`,
+      [tenant, olderThanMs],
+    );
+    if (r.rowCount) await this.pool.query(`DELETE FROM model_training_sets WHERE model_id = ANY($1::bigint[])`, [r.rows.map((x) => x.id)]);
+    return r.rowCount ?? 0;
   }
 
   async updateVersion(
@@ -222,7 +252,7 @@ export class ModelStore {
 
   async loadWeights(id: number): Promise<ModelWeights | undefined> {
     const r = await this.pool.query(
-      `SELECT id::int AS id, tenant, version, feature_version AS "featureVersion", data_window AS "dataWindow", iforest, autoencoder
+      `SELECT id::int AS id, tenant, version, feature_version AS "featureVersion", params, data_window AS "dataWindow", iforest, autoencoder
        FROM model_versions WHERE id = $1`,
       [id],
     );
@@ -271,16 +301,16 @@ export class ModelStore {
 
   async saveTrainingSet(id: number, set: TrainingSet): Promise<void> {
     await this.pool.query(
-      `INSERT INTO model_training_sets (model_id, rows, dim, features, meta) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (model_id) DO UPDATE SET rows = EXCLUDED.rows, dim = EXCLUDED.dim, features = EXCLUDED.features, meta = EXCLUDED.meta`,
-      [id, set.rows, set.dim, floatsToBytes(set.features), JSON.stringify(set.meta)],
+      `INSERT INTO model_training_sets (model_id, rows, dim, features, alt, meta) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (model_id) DO UPDATE SET rows = EXCLUDED.rows, dim = EXCLUDED.dim, features = EXCLUDED.features, alt = EXCLUDED.alt, meta = EXCLUDED.meta`,
+      [id, set.rows, set.dim, floatsToBytes(set.features), set.alt ? floatsToBytes(set.alt) : null, JSON.stringify(set.meta)],
     );
   }
 
   async loadTrainingSet<M>(id: number): Promise<TrainingSet<M> | undefined> {
-    const r = await this.pool.query(`SELECT rows, dim, features, meta FROM model_training_sets WHERE model_id = $1`, [id]);
+    const r = await this.pool.query(`SELECT rows, dim, features, alt, meta FROM model_training_sets WHERE model_id = $1`, [id]);
     const row = r.rows[0];
-    return row ? { rows: row.rows, dim: row.dim, features: bytesToFloats(row.features), meta: row.meta } : undefined;
+    return row ? { rows: row.rows, dim: row.dim, features: bytesToFloats(row.features), alt: row.alt ? bytesToFloats(row.alt) : null, meta: row.meta } : undefined;
   }
 
   async deleteTrainingSet(id: number): Promise<void> {

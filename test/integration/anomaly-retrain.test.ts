@@ -112,10 +112,10 @@ tenants:
   test('outcomes in the audit store become the labels of the training window', async () => {
     await insertHistory(db.pool, tenant, history);
     const now = new Date();
-    const data = await exportDataset(models, { tenant, from: new Date(now.getTime() - 30 * 86_400_000), to: now, transientWithinMs: 15 * 60_000, timeZone: 'UTC' });
-    expect(data.summary.rows).toBe(history.length);
+    const data = await exportDataset(models, { tenant, from: new Date(now.getTime() - 30 * 86_400_000), to: now, transientWithinMs: 15 * 60_000, timeZone: 'UTC', minTrainingRows: 50 });
+    expect(data.summary).toMatchObject({ rows: history.length, incidents: history.length, classified: 0, vectors: 'reconstructed' });
     expect(data.meta.y).toEqual(history.map(expectedLabel));
-    expect(data.summary.reconstructed).toBe(history.length);
+    expect(data.alt).toBeNull();
     // The cold-start count is the same rule in SQL.
     const counted = await models.countLabelled({ tenant, from: new Date(now.getTime() - 30 * 86_400_000).toISOString(), to: now.toISOString(), transientWithinMs: 15 * 60_000 });
     expect(counted).toBe(data.summary.labelled);
@@ -213,5 +213,31 @@ tenants:
     expect(report.modes).toMatchObject({ enforce: 2 });
     expect(report.lowered.incidents).toBeGreaterThanOrEqual(1);
     expect(report.patterns[0]).toMatchObject({ alertname: 'CPUThrottling', service: 'api' });
+  });
+
+  test('once enough incidents were classified, retraining switches to their recorded vectors and still compares with the active model', async () => {
+    // Classify the history as it happened (in shadow mode, as the incident workflow would have).
+    for (const inc of history) {
+      const labels = { alertname: inc.alertname, service: inc.service, severity: inc.severity };
+      const args: ClassifyArgs = {
+        ...incident(inc.id, labels),
+        alerts: [{ fingerprint: inc.id, status: 'firing', labels, annotations: { summary: `${inc.alertname} on ${inc.service}`, runbook_url: 'https://runbooks/x' }, startsAt: inc.startedAt.toISOString() }],
+        declaredSeverity: inc.severity,
+        at: inc.startedAt.toISOString(),
+      };
+      await new MockActivityEnvironment(undefined, { logger: quiet }).run(activities.classifyIncident, args);
+    }
+    const now = new Date();
+    const data = await exportDataset(models, { tenant, from: new Date(now.getTime() - 30 * 86_400_000), to: now, transientWithinMs: 15 * 60_000, timeZone: 'UTC', minTrainingRows: 50 });
+    expect(data.summary).toMatchObject({ vectors: 'recorded', classified: history.length, rows: history.length });
+    expect(data.alt).not.toBeNull();
+
+    const third = await retrain();
+    expect(third.version).toBe(3);
+    expect(['promoted', 'rejected']).toContain(third.outcome);
+    expect(third.active).toMatchObject({ version: 2, rocAuc: expect.any(Number) });
+    const v3 = (await models.list(tenant))[0];
+    expect(v3.params).toMatchObject({ vectors: 'recorded', nTrees: 50, epochs: 4 });
+    expect(v3.metrics).toMatchObject({ activeOnHoldout: { version: 2 } });
   });
 });

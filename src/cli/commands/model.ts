@@ -60,10 +60,10 @@ export function describeProgress(s: RetrainStatus): { fraction: number; text: st
   // The first heartbeat of a step (done 0) says less than the workflow's own message.
   if (hb && hb.step === p.step && hb.total > 0 && hb.done > 0) {
     within = Math.min(1, hb.done / hb.total);
-    text = hb.message;
+    text = `${p.version !== undefined ? `v${p.version}: ` : ''}${hb.message}`;
   }
   const fraction = p.step === 'done' ? 1 : (p.stepIndex + within) / p.steps.length;
-  return { fraction, text: `${p.version !== undefined ? `v${p.version} ` : ''}${text}` };
+  return { fraction, text };
 }
 
 export function progressBar(fraction: number, width = 30): string {

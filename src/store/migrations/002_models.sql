@@ -29,13 +29,15 @@ CREATE TABLE IF NOT EXISTS model_versions (
 -- At most one active version per tenant: workers load it, promotion swaps it in one transaction.
 CREATE UNIQUE INDEX IF NOT EXISTS model_versions_one_active ON model_versions (tenant) WHERE status = 'active';
 
--- The exported training window of one version (features as float32 rows, per-row facts as JSON).
--- Deleted when the retrain finishes; the registry row keeps the window's bounds and counts.
+-- The exported training window of one version (features as float32 rows, per-row facts as JSON;
+-- `alt` the same rows in the other vector style, src/anomaly/dataset.ts). Deleted when the retrain
+-- finishes; the registry row keeps the window's bounds and counts.
 CREATE TABLE IF NOT EXISTS model_training_sets (
   model_id    bigint PRIMARY KEY REFERENCES model_versions (id) ON DELETE CASCADE,
   rows        integer NOT NULL,
   dim         integer NOT NULL,
   features    bytea NOT NULL,
+  alt         bytea,
   meta        jsonb NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );

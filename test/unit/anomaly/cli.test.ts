@@ -9,7 +9,7 @@ describe('klaxon model retrain progress', () => {
       progress: { tenant: 't', step: 'autoencoder' as const, stepIndex: 2, steps: RETRAIN_STEPS, message: 'v3: fitting the autoencoder on 800 incidents', version: 3 },
       activity: { type: 'trainAutoencoder', attempt: 1, heartbeat: { step: 'autoencoder', done: 50, total: 100, message: 'autoencoder: 50 of 100 batches' } },
     };
-    expect(describeProgress(s)).toEqual({ fraction: 0.5, text: 'v3 autoencoder: 50 of 100 batches' });
+    expect(describeProgress(s)).toEqual({ fraction: 0.5, text: 'v3: autoencoder: 50 of 100 batches' });
     expect(progressBar(0.5, 10)).toBe('[#####.....]  50%');
   });
 
@@ -17,7 +17,7 @@ describe('klaxon model retrain progress', () => {
     const progress = { tenant: 't', step: 'evaluate' as const, stepIndex: 3, steps: RETRAIN_STEPS, message: 'v3: evaluating on the newest 200 incidents', version: 3 };
     expect(describeProgress({ workflowId: 'w', status: 'RUNNING', progress, activity: { heartbeat: { step: 'autoencoder', done: 100, total: 100, message: 'x' } } })).toEqual({
       fraction: 0.6,
-      text: 'v3 v3: evaluating on the newest 200 incidents',
+      text: 'v3: evaluating on the newest 200 incidents',
     });
   });
 
