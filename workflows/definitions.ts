@@ -40,6 +40,8 @@ export interface CarriedState {
   sendNo: number;
   /** Acknowledgements so far (absent in runs that predate ack announcements). */
   acks?: number;
+  lastDeclared?: Severity;
+  anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; hold: boolean };
   notified: Notified[];
   plan: Plan;
   /** The most recent timeline entries (the full timeline is in the audit store). */

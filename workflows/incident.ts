@@ -35,6 +35,12 @@ const { recordIncident, planIncident, resolveRecipients } = proxyLocalActivities
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
+// Scoring must never block paging: short timeout, one retry, then the declared severity stands.
+const { classifyIncident } = proxyLocalActivities<KlaxonActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '200ms', maximumAttempts: 2 },
+});
+
 // Vendor calls: retried with backoff; 429/503 Retry-After becomes the next retry delay (activities/notify.ts).
 const { notify } = proxyActivities<KlaxonActivities>({
   startToCloseTimeout: '60s',
@@ -44,6 +50,9 @@ const { notify } = proxyActivities<KlaxonActivities>({
 
 /** patched() id: incident ids take the random tail of the run id (v7 run ids share their head). */
 const INCIDENT_ID_TAIL = 'klaxon-incident-id-tail';
+
+/** patched() id: anomaly classification sets the effective severity before routing. */
+const ANOMALY_CLASSIFY = 'klaxon-anomaly-classify';
 
 /** patched() id: acknowledgements are announced to the channels that were paged. */
 const ACK_ANNOUNCEMENTS = 'klaxon-ack-announcements';
@@ -63,6 +72,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
 
   if (!input.carried) {
     incident.record(new Date(), 'opened', 'alertmanager', { groupKey: input.groupKey, alerts: incident.alerts.size, severity: incident.severity });
+    await classify(incident);
     await choosePolicy(incident);
   }
   let done = false;
@@ -73,9 +83,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     else if (incident.status === 'acknowledged') await waitWhileAcknowledged(incident);
     else if (incident.reroute) {
       incident.reroute = false;
+      await classify(incident);
       await choosePolicy(incident);
       incident.cursor = 0;
       incident.repeats = {};
+    } else if (incident.anomaly?.hold && !incident.escalateNow) {
+      // Scored as routine for a pattern that was mostly noise (enforce mode): no page unless
+      // the alerts get worse, a person escalates, or it resolves.
+      await condition(() => incident.status !== 'firing' || incident.escalateNow || incident.reroute);
+      if (incident.escalateNow) incident.anomaly.hold = false;
     } else await runStep(incident);
 
     if (historyIsLong(input.continueAsNewAfterEvents) && !isResolved(incident)) {
@@ -216,6 +232,40 @@ function lastNotifyTargets(steps: PlanStep[]): NotifyTargets {
     if (s.kind === 'notify' || s.kind === 'notifyIf') return s.targets;
   }
   return { receivers: [], users: [], schedules: [] };
+}
+
+/**
+ * Scores the incident with the tenant's anomaly model and sets the effective severity (which routes
+ * and pages are based on). Added after the first release, hence patched().
+ */
+async function classify(incident: IncidentState): Promise<void> {
+  if (!patched(ANOMALY_CLASSIFY)) return;
+  const declared = incident.declaredSeverity;
+  incident.lastDeclared = declared;
+  const c = await classifyIncident({
+    tenant: incident.input.tenant,
+    incidentId: incident.id,
+    alerts: [...incident.alerts.values()],
+    commonLabels: incident.input.commonLabels,
+    declaredSeverity: declared,
+    at: new Date().toISOString(),
+  }).catch((err: unknown) => {
+    incident.record(new Date(), 'classify.failed', 'klaxon', { error: failureMessage(err) });
+    return undefined;
+  });
+  if (!c) return;
+  incident.severity = c.effectiveSeverity;
+  incident.anomaly = { mode: c.mode, score: c.score, modelVersion: c.modelVersion, reason: c.reason, hold: c.hold };
+  incident.record(new Date(), 'classified', 'klaxon', {
+    mode: c.mode,
+    score: c.score,
+    modelVersion: c.modelVersion,
+    declared,
+    effective: c.effectiveSeverity,
+    hold: c.hold,
+    reason: c.reason,
+    topFeatures: c.topFeatures,
+  });
 }
 
 async function choosePolicy(incident: IncidentState): Promise<void> {

@@ -35,6 +35,9 @@ export class IncidentState {
   /** Set by handlers, consumed by the escalation loop. */
   escalateNow = false;
   reroute = false;
+  /** The declared severity the last classification saw; a raise above it re-classifies and re-routes. */
+  lastDeclared: Severity;
+  anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; hold: boolean };
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
@@ -52,6 +55,7 @@ export class IncidentState {
   ) {
     for (const a of input.alerts) this.alerts.set(a.fingerprint, a);
     this.severity = this.declaredSeverity;
+    this.lastDeclared = this.severity;
     const c = input.carried;
     this.id = c?.id ?? incidentId(input.tenant, workflowId, runId, idScheme);
     this.startedAt = c?.startedAt ?? now.toISOString();
@@ -70,6 +74,8 @@ export class IncidentState {
         plan: c.plan,
         acks: c.acks ?? 0,
         acksAnnounced: c.acks ?? 0,
+        lastDeclared: c.lastDeclared ?? c.severity,
+        anomaly: c.anomaly,
       });
       for (const n of c.notified) this.notified.set(notifiedKey(n), n);
       this.timeline.push(...c.timeline);
@@ -123,10 +129,13 @@ export class IncidentState {
       this.resolve('alertmanager', at, 'all alerts resolved');
       return;
     }
+    // Compared with what was declared before, not the effective severity: a classification that
+    // lowered the incident must not be undone by every re-send of the same alerts.
     const declared = this.declaredSeverity;
-    if (severityRank(declared) > severityRank(this.severity)) {
-      this.record(at, 'severity.raised', 'alertmanager', { from: this.severity, to: declared });
-      this.severity = declared;
+    if (severityRank(declared) > severityRank(this.lastDeclared)) {
+      this.record(at, 'severity.raised', 'alertmanager', { from: this.lastDeclared, to: declared });
+      this.lastDeclared = declared;
+      if (severityRank(declared) > severityRank(this.severity)) this.severity = declared;
       this.reroute = true;
     }
   }
@@ -187,6 +196,8 @@ export class IncidentState {
       repeats: this.repeats,
       sendNo: this.sendNo,
       acks: this.acks,
+      lastDeclared: this.lastDeclared,
+      anomaly: this.anomaly,
       notified: [...this.notified.values()],
       plan: this.plan!,
       timeline: this.timeline.slice(-50),
@@ -218,7 +229,14 @@ export class IncidentState {
       assignee: this.assignee,
       policy: this.plan?.policyName,
       step: this.cursor,
-      held: this.plan?.hold ? `${this.plan.hold.reason}: ${this.plan.hold.detail}` : undefined,
+      held: this.plan?.hold ? `${this.plan.hold.reason}: ${this.plan.hold.detail}` : this.anomaly?.hold && this.status === 'firing' ? `noise: ${this.anomaly.reason}` : undefined,
+      anomaly: {
+        mode: this.anomaly?.mode ?? 'off',
+        score: this.anomaly?.score,
+        modelVersion: this.anomaly?.modelVersion,
+        reason: this.anomaly?.reason ?? '',
+        advise: this.anomaly?.mode === 'advise' || this.anomaly?.mode === 'enforce',
+      },
       commonLabels: labels,
       alerts,
       links: {

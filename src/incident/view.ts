@@ -44,8 +44,10 @@ export interface IncidentView {
   /** Escalation policy in force and the step it is at (0-based). */
   policy?: string;
   step?: number;
-  /** Why the incident is held silently, if it is (maintenance window, inhibition). */
+  /** Why the incident is held silently, if it is (maintenance window, inhibition, noise). */
   held?: string;
+  /** Anomaly scoring of this incident; `advise` is true when the tenant wants it shown in messages. */
+  anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; advise: boolean };
   commonLabels: Record<string, string>;
   alerts: AlertView[];
   links: { workflow: string; incident: string; runbook?: string; ack?: string };

@@ -67,6 +67,8 @@ function context(ctx: RenderContext) {
     moreFiring: Math.max(0, (ctx.kind === 'resolved' ? ctx.incident.alerts.length : firingAlerts.length) - listed.length),
     severity: ctx.incident.severity,
     links: ctx.incident.links,
+    /** The anomaly model's reading, when the tenant wants it in messages (advise/enforce); else empty. */
+    advice: ctx.incident.anomaly?.advise ? `Anomaly score ${ctx.incident.anomaly.score?.toFixed(2) ?? 'n/a'}: ${ctx.incident.anomaly.reason}` : '',
   };
 }
 

@@ -1,3 +1,7 @@
+import { incidentWorkflowId } from '../../src/incident/ids';
+import { INCIDENT_WORKFLOW, resolveUpdate, stateQuery } from '../../workflows/definitions';
+import type { incidentWorkflow } from '../../workflows/incident';
+import { eventually } from '../support/klaxon';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,8 +178,8 @@ tenants:
     );
   });
 
-  test('enforce lowers a routine incident of a pattern that was mostly noise, never one without that history', async () => {
-    const enforcing = createActivities({
+  const enforcingActivities = () =>
+    createActivities({
       config: new ConfigStore(
         testConfig(
           `
@@ -197,6 +201,9 @@ tenants:
       namespace: 'default',
       models,
     });
+
+  test('enforce lowers a routine incident of a pattern that was mostly noise, never one without that history', async () => {
+    const enforcing = enforcingActivities();
     const env2 = new MockActivityEnvironment(undefined, { logger: quiet });
     const routine: Classification = await env2.run(enforcing.classifyIncident, incident(`${tenant}-routine`));
     expect(routine.score).toBeLessThanOrEqual(0.6);
@@ -213,6 +220,32 @@ tenants:
     expect(report.modes).toMatchObject({ enforce: 2 });
     expect(report.lowered.incidents).toBeGreaterThanOrEqual(1);
     expect(report.patterns[0]).toMatchObject({ alertname: 'CPUThrottling', service: 'api' });
+  });
+
+  test('in the incident workflow, enforce pages on the effective severity and keeps the declared one', async () => {
+    const queue = `anom-enforce-${randomUUID()}`;
+    const w = await Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! }, activities: enforcingActivities() });
+    await w.runUntil(async () => {
+      const groupKey = `{}:{anomaly="${randomUUID()}"}`;
+      const handle = await env.client.workflow.start<typeof incidentWorkflow>(INCIDENT_WORKFLOW, {
+        taskQueue: queue,
+        workflowId: incidentWorkflowId(tenant, groupKey),
+        args: [{ tenant, groupKey, alerts: incident('wf').alerts, commonLabels: cpu, receivedAt: new Date().toISOString() }],
+      });
+      const state = await eventually(async () => {
+        const s = await handle.query(stateQuery);
+        return s.timeline.some((e) => e.kind === 'classified') ? s : undefined;
+      }, 20_000, 'the classification');
+      // The workflow's clock (time-skipped) gives other time features than the direct calls above,
+      // so the score differs; what must hold is that the incident runs on what the model decided.
+      const classified = state.timeline.find((e) => e.kind === 'classified')!;
+      expect(classified.details).toMatchObject({ mode: 'enforce', modelVersion: 2, declared: 'warning' });
+      expect(state.declaredSeverity).toBe('warning');
+      expect(state.severity).toBe(classified.details.effective);
+      expect(state.anomaly).toMatchObject({ mode: 'enforce', modelVersion: 2, advise: true, score: classified.details.score });
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'test' }] });
+      await handle.result();
+    });
   });
 
   test('once enough incidents were classified, retraining switches to their recorded vectors and still compares with the active model', async () => {

@@ -140,9 +140,12 @@ describe('Alertmanager webhook → incident workflow', () => {
     // The audit trail has every step, readable through the API.
     const api = await fetch(`${klaxon.url}/api/v1/incidents/${incidentId}`, { headers: { authorization: `Bearer ${apiToken(a)}` } });
     expect(api.status).toBe(200);
-    const { incident, timeline } = (await api.json()) as { incident: { status: string }; timeline: Array<{ kind: string }> };
+    const { incident, timeline } = (await api.json()) as { incident: { status: string }; timeline: Array<{ kind: string; details: Record<string, unknown> }> };
     expect(incident.status).toBe('resolved');
-    expect(timeline.map((e) => e.kind)).toEqual(['opened', 'policy.selected', 'notified', 'alerts.updated', 'resolved', 'notified']);
+    expect(timeline.map((e) => e.kind)).toEqual(['opened', 'classified', 'policy.selected', 'notified', 'alerts.updated', 'resolved', 'notified']);
+    // A new tenant has no model yet: shadow mode says so and pages on the declared severity.
+    expect(timeline[1].details).toMatchObject({ mode: 'shadow', declared: 'critical', effective: 'critical', hold: false });
+    expect(String(timeline[1].details.reason)).toMatch(/model off: \d+ of 200 training rows/);
 
     // Firing again after resolution is a new incident (a fresh run of the same workflow id).
     const again = await post(a, payload);

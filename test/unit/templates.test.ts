@@ -46,6 +46,13 @@ describe('message templates', () => {
     expect(renderMessage('webhook', overrides, ctx(incident(1))).text).not.toContain('HighLate…');
   });
 
+  test('in advise mode the message carries the anomaly score and reason', () => {
+    const advised = incident(1, { anomaly: { mode: 'advise', score: 0.934, modelVersion: 3, reason: 'rare for checkout at night', advise: true } });
+    expect(renderMessage('webhook', {}, ctx(advised)).text).toContain('Anomaly score 0.93: rare for checkout at night');
+    const shadow = incident(1, { anomaly: { mode: 'shadow', score: 0.934, reason: 'x', advise: false } });
+    expect(renderMessage('webhook', {}, ctx(shadow)).text).not.toContain('Anomaly');
+  });
+
   test('a template error is a clear error naming the template, never an empty message', () => {
     expect(() => renderTemplate('slack.text', '{{incident.nosuchfield.deeper}}', ctx(incident(1)))).toThrow(TemplateError);
     expect(() => renderTemplate('slack.text', '{{incident.nosuchfield.deeper}}', ctx(incident(1)))).toThrow(/template slack\.text:/);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { readEnv } from '../../config/env';
 import { prepareDemoConfig } from '../../config/demo';
 import { startKlaxon } from '../../runtime';
+import { syncRetrainSchedules } from '../../temporal/schedules';
 
 /** `klaxon start`: the whole product on embedded defaults (or the servers named in the environment). */
 export async function start(): Promise<number> {
@@ -44,6 +45,8 @@ export async function start(): Promise<number> {
       try {
         klaxon.config.reload();
         klaxon.log.info('configuration reloaded');
+        // Retrain schedules follow the tenants' cron and time zone.
+        void syncRetrainSchedules(klaxon.client, klaxon.config.config, env.KLAXON_TASK_QUEUE, klaxon.log);
       } catch (err) {
         klaxon.log.error({ err: (err as Error).message }, 'configuration reload failed; keeping the old one');
       }
