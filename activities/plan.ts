@@ -55,9 +55,11 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
     }
     const policy = tenant.escalationPolicies[policyName];
     const at = new Date(args.at);
+    // Open incidents are read only when some rule could mute this one (the default targets warnings).
+    const inhibitable = tenant.inhibitRules.some((r) => matchesAll(r.targetMatchers.map(parseMatcher), args.labels));
     const hold =
       maintenanceHold(tenant, args.labels, at) ??
-      inhibitionHold(tenant, { id: args.incidentId, labels: args.labels }, await deps.incidents.openLabels(args.tenant), at);
+      (inhibitable ? inhibitionHold(tenant, { id: args.incidentId, labels: args.labels }, await deps.incidents.openLabels(args.tenant), at) : undefined);
     const server = deps.config.config.server;
     return {
       policyName,

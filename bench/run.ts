@@ -22,6 +22,7 @@ const SECTIONS: Section[] = [
   { name: 'ingest', title: 'Ingest and first notification', run: async () => (await import('./ingest')).benchIngest() },
   { name: 'models', title: 'Anomaly models', run: async () => callExport(await import('./models'), 'benchModels') },
   { name: 'notifiers', title: 'Notifiers', run: async () => callExport(await import('./notifiers'), 'benchNotifiers') },
+  { name: 'escalation', title: 'Escalation timers', run: async () => callExport(await import('./escalation'), 'benchEscalation') },
 ];
 /** The section whose failure fails the run (the others are owned elsewhere and reported only). */
 const REQUIRED = 'ingest';
@@ -106,9 +107,9 @@ async function main(): Promise<void> {
   body.push(
     '## How to reproduce',
     '',
-    '`npm run bench` (all sections) or `npm run bench -- ingest models notifiers` (any subset); ' +
+    `\`npm run bench\` (all sections) or \`npm run bench -- ${SECTIONS.map((x) => x.name).join(' ')}\` (any subset); ` +
       '`BENCH_N` (default 500) and `BENCH_C` (default 16) size the ingest run; `DATABASE_URL` switches the audit store from PGlite to Postgres, ' +
-      '`BENCH_TEMPORAL_ADDRESS` uses a Temporal server of your own instead of the embedded dev server, and ' +
+      '`BENCH_TEMPORAL_ADDRESS` (with `BENCH_TEMPORAL_PID` to count its CPU) uses a Temporal server of your own instead of the embedded dev server, and ' +
       '`BENCH_PROFILE=ingest.cpuprofile` writes a CPU profile of the main thread during the ingest burst.',
     '',
   );

@@ -11,11 +11,13 @@ export interface CpuSnapshot {
 
 const TICK_MS = 10; // USER_HZ is 100 on every Linux that ships Node.
 
+/** Linux thread names (15 chars) → what they are. Node does not name its other threads. */
 const THREAD_NAMES: Record<string, string> = {
   'tokio-runtime-w': 'Temporal core (Rust)',
-  'workflow-proces': 'workflow sandbox thread',
-  node: 'node helper threads',
-  tsx: 'node helper threads',
+  'workflow-proces': 'Temporal core (Rust)',
+  'temporal-real-s': 'Temporal core (Rust)',
+  node: 'other node threads (V8 GC/compiler, workflow sandbox)',
+  tsx: 'other node threads (V8 GC/compiler, workflow sandbox)',
   'libuv-worker': 'libuv pool',
 };
 

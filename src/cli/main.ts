@@ -4,7 +4,7 @@ import { act, incidents } from './commands/incidents';
 
 const USAGE = `usage: klaxon <command>
 
-  start                      run Klaxon (Temporal, worker, HTTP server, audit store)
+  start [--role R]           run Klaxon (Temporal, worker, HTTP server, audit store); R: all|http|worker
   validate [file]            check a tenants file; prints every problem with its path
   incidents [--status S]     list the tenant's incidents (KLAXON_URL, KLAXON_TOKEN)
   ack <id> [--note T]        acknowledge an incident
@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
     case 'start':
-      return start();
+      return start(args);
     case 'validate':
       return validate(args);
     case 'incidents':

@@ -1,12 +1,23 @@
 import { existsSync } from 'node:fs';
+import { flag } from '../args';
 import { resolve } from 'node:path';
 import { readEnv } from '../../config/env';
 import { prepareDemoConfig } from '../../config/demo';
 import { startKlaxon } from '../../runtime';
 import { syncRetrainSchedules } from '../../temporal/schedules';
 
-/** `klaxon start`: the whole product on embedded defaults (or the servers named in the environment). */
-export async function start(): Promise<number> {
+const ROLES = ['all', 'http', 'worker'] as const;
+
+/**
+ * `klaxon start [--role all|http|worker]`: the whole product on embedded defaults (or the servers
+ * named in the environment). Roles split webhook intake and workflow execution across hosts.
+ */
+export async function start(args: string[] = []): Promise<number> {
+  const role = (flag(args, '--role') ?? 'all') as (typeof ROLES)[number];
+  if (!ROLES.includes(role)) {
+    process.stderr.write(`--role must be one of ${ROLES.join(', ')}\n`);
+    return 2;
+  }
   let env = readEnv();
   let demoEnvFile: string | undefined;
   if (!process.env.KLAXON_CONFIG && !existsSync(env.KLAXON_CONFIG)) {
@@ -14,7 +25,7 @@ export async function start(): Promise<number> {
     env = { ...env, KLAXON_CONFIG: demo.file };
     demoEnvFile = demo.envFile;
   }
-  const klaxon = await startKlaxon({ env });
+  const klaxon = await startKlaxon({ env, http: role !== 'worker', worker: role !== 'http' });
   if (demoEnvFile) {
     klaxon.log.warn(
       { tokens: demoEnvFile, example: 'config/tenants.example.yaml' },
