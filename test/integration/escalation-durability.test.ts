@@ -57,13 +57,11 @@ tenants:
   const kinds = (state: { timeline: Array<{ kind: string }> }) => state.timeline.map((e) => e.kind);
   /** Runs `fn` with a worker polling, and always shuts the worker down (a failed test must not leave it registered). */
   async function withWorker(fn: () => Promise<void>) {
-    const worker = await h.makeWorker({ cache: false });
-    const running = worker.run();
+    const stop = await h.startWorker({ cache: false });
     try {
       await fn();
     } finally {
-      worker.shutdown();
-      await running;
+      await stop();
     }
   }
 

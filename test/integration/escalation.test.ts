@@ -1,7 +1,6 @@
 import { startEscalationHarness } from '../support/escalation';
 import { startReceiver, type Received } from '../support/receiver';
 import { uniqueTenant } from '../support/klaxon';
-import type { Worker } from '@temporalio/worker';
 import { acknowledgeUpdate, alertsSignal, escalateUpdate, resolveUpdate, snoozeUpdate, stateQuery, unacknowledgeUpdate } from '../../workflows/definitions';
 
 const MIN = 60_000;
@@ -16,8 +15,7 @@ describe('escalation policies (time-skipping)', () => {
   let l1: Awaited<ReturnType<typeof startReceiver>>;
   let l2: Awaited<ReturnType<typeof startReceiver>>;
   let people: Awaited<ReturnType<typeof startReceiver>>;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stopWorker: () => Promise<void>;
 
   beforeAll(async () => {
     [l1, l2, people] = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
@@ -75,12 +73,10 @@ tenants:
 `,
       { T: 't', A: 'a', L1: l1.url, L2: l2.url, PEOPLE: people.url },
     );
-    worker = await h.makeWorker();
-    running = worker.run();
+    stopWorker = await h.startWorker();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await stopWorker?.();
     await h?.stop();
     await Promise.all([l1?.close(), l2?.close(), people?.close()]);
   });
@@ -229,8 +225,7 @@ describe('long incidents (time-skipping)', () => {
   const tenant = uniqueTenant('long');
   let h: Awaited<ReturnType<typeof startEscalationHarness>>;
   let pager: Awaited<ReturnType<typeof startReceiver>>;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stopWorker: () => Promise<void>;
   beforeAll(async () => {
     pager = await startReceiver();
     h = await startEscalationHarness(
@@ -251,12 +246,10 @@ tenants:
 `,
       { T: 't', A: 'a', URL: pager.url },
     );
-    worker = await h.makeWorker();
-    running = worker.run();
+    stopWorker = await h.startWorker();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await stopWorker?.();
     await h?.stop();
     await pager?.close();
   });

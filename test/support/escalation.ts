@@ -45,7 +45,17 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
     });
 
   let n = 0;
+  /** Starts a polling worker; the returned function shuts it down and waits until it has stopped. */
+  const startWorker = async (opts: { cache?: boolean } = {}) => {
+    const worker = await makeWorker(opts);
+    const running = worker.run();
+    return async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    };
+  };
   return {
+    startWorker,
     env,
     db,
     config,
