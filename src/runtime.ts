@@ -10,6 +10,7 @@ import { startDevServer, type DevServer } from './temporal/devServer';
 import { registerSearchAttributes } from './temporal/registerSearchAttributes';
 import { prebuiltWorkflowBundle } from './temporal/bundle';
 import { createWorker } from './temporal/worker';
+import { installTemporalRuntime } from './temporal/logging';
 import { openDatabase, type Database } from './store/db';
 import { migrate } from './store/migrate';
 import { IncidentStore } from './store/incidents';
@@ -88,6 +89,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
 
     let worker: Worker | undefined;
     if (opts.worker !== false) {
+      installTemporalRuntime(log);
       const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache')));
       const created = await createWorker({
         address,

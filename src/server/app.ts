@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger';
 import { installErrorHandler } from './errors';
@@ -17,7 +17,8 @@ import { modelsPlugin } from './plugins/models';
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would drown the log at Alertmanager's rates; metrics cover requests.
+    logController: new LogController({ disableRequestLogging: true }),
     // Shutdown: stop accepting, finish what is in flight.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
