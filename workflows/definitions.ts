@@ -12,6 +12,8 @@ export interface IncidentInput {
   alerts: AlertView[];
   commonLabels: Record<string, string>;
   receivedAt: string;
+  /** Alerts Alertmanager left out of the payload (max_alerts); the incident is bigger than it looks. */
+  truncatedAlerts?: number;
   /** Present when the workflow continued as new: everything the previous run had established. */
   carried?: CarriedState;
   /** History length after which the run continues as new (default 4000 events; tests lower it). */

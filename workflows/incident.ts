@@ -71,7 +71,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   installHandlers(incident);
 
   if (!input.carried) {
-    incident.record(new Date(), 'opened', 'alertmanager', { groupKey: input.groupKey, alerts: incident.alerts.size, severity: incident.severity });
+    incident.record(new Date(), 'opened', 'alertmanager', {
+      groupKey: input.groupKey,
+      alerts: incident.alerts.size,
+      severity: incident.severity,
+      ...(input.truncatedAlerts ? { truncatedAlerts: input.truncatedAlerts } : {}),
+    });
     await classify(incident);
     await choosePolicy(incident);
   }

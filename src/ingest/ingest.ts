@@ -22,6 +22,7 @@ interface Group {
   key: string;
   alerts: AlertView[];
   commonLabels: Record<string, string>;
+  truncatedAlerts?: number;
 }
 
 function toView(a: AlertmanagerAlert): AlertView {
@@ -41,7 +42,7 @@ export function groupsOf(payload: AlertmanagerPayload, groupBy: TenantConfig['gr
   if (groupBy === 'fingerprint') {
     return payload.alerts.map((a) => ({ key: a.fingerprint, alerts: [toView(a)], commonLabels: a.labels }));
   }
-  return [{ key: payload.groupKey, alerts: payload.alerts.map(toView), commonLabels: payload.commonLabels }];
+  return [{ key: payload.groupKey, alerts: payload.alerts.map(toView), commonLabels: payload.commonLabels, truncatedAlerts: payload.truncatedAlerts || undefined }];
 }
 
 /**
@@ -108,7 +109,7 @@ export class IngestService {
       const started = await this.client.workflow.start<typeof incidentWorkflow>(INCIDENT_WORKFLOW, {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [{ tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt }],
+        args: [{ tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt, truncatedAlerts: group.truncatedAlerts }],
         typedSearchAttributes: searchAttributesFor(tenant, group),
       });
       id = incidentId(tenant, workflowId, started.firstExecutionRunId);
