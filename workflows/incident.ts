@@ -223,7 +223,9 @@ async function tellPaged(incident: IncidentState, kind: 'acknowledged' | 'resolv
 }
 
 function sendArgs(incident: IncidentState, send: Send, kind: NotifyArgs['kind']): Omit<NotifyArgs, 'idempotencyKey'> {
-  return { tenant: incident.input.tenant, receiver: send.receiver, recipient: send.recipient, kind, incident: incident.view() };
+  // No timeline: messages never show it, and it would make every notify event in history grow
+  // with the incident's age (the audit store has it).
+  return { tenant: incident.input.tenant, receiver: send.receiver, recipient: send.recipient, kind, incident: { ...incident.view(), timeline: [] } };
 }
 
 /** Stable across retries, replays and continue-as-new: incident id + which send + where to. */
