@@ -78,7 +78,13 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
         },
         deps.notifier,
         // Queued behind a rate limit: keep heartbeating so the activity is not timed out, stop if cancelled.
-        { signal: Context.current().cancellationSignal, heartbeat: (queuedForMs) => Context.current().heartbeat({ queuedForMs }) },
+        {
+          signal: Context.current().cancellationSignal,
+          // Local activities (the fast first try) cannot heartbeat; their short timeout bounds the wait instead.
+          heartbeat: (queuedForMs) => {
+            if (!Context.current().info.isLocal) Context.current().heartbeat({ queuedForMs });
+          },
+        },
       );
       await deps.ledger.markSent(args.idempotencyKey, result);
       return { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response };
@@ -92,7 +98,8 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
       throw ApplicationFailure.create({
         message: err.message,
         type: 'DeliveryFailed',
-        details: [{ status: err.opts.status, attempt }],
+        // Also in the details: a local activity's failure reaches the workflow without nextRetryDelay.
+        details: [{ status: err.opts.status, attempt, retryAfterMs: err.opts.retryAfterMs }],
         // The vendor said when to come back; Temporal's backoff would otherwise guess.
         nextRetryDelay: err.opts.retryAfterMs !== undefined ? Math.max(err.opts.retryAfterMs, 1000) : undefined,
       });

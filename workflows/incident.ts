@@ -5,13 +5,14 @@ import {
   condition,
   continueAsNew,
   patched,
+  sleep,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { KlaxonActivities, NotifyArgs, PlanStep, Send } from '../activities';
+import type { KlaxonActivities, NotifyArgs, NotifyResult, PlanStep, Send } from '../activities';
 import type { NotifyTargets } from '../src/config/schema';
 import { KlaxonSeverity, KlaxonStatus, KlaxonTenant } from '../src/temporal/searchAttributes';
 import {
@@ -41,6 +42,14 @@ const { classifyIncident } = proxyLocalActivities<KlaxonActivities>({
   retry: { initialInterval: '200ms', maximumAttempts: 2 },
 });
 
+// First try of a page: on the workflow's own task, with no activity task round trip. Any failure
+// (vendor error, rate-limit queue, timeout) falls back to `notify` below with its full retry policy;
+// the idempotency key keeps both tries one message.
+const { notify: notifyFast } = proxyLocalActivities<KlaxonActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 1 },
+});
+
 // Vendor calls: retried with backoff; 429/503 Retry-After becomes the next retry delay (activities/notify.ts).
 const { notify } = proxyActivities<KlaxonActivities>({
   startToCloseTimeout: '60s',
@@ -53,6 +62,9 @@ const INCIDENT_ID_TAIL = 'klaxon-incident-id-tail';
 
 /** patched() id: anomaly classification sets the effective severity before routing. */
 const ANOMALY_CLASSIFY = 'klaxon-anomaly-classify';
+
+/** patched() id: a page's first try runs as a local activity (fewer history events, lower latency). */
+const FAST_FIRST_TRY = 'klaxon-fast-first-try';
 
 /** patched() id: acknowledgements are announced to the channels that were paged. */
 const ACK_ANNOUNCEMENTS = 'klaxon-ack-announcements';
@@ -183,7 +195,8 @@ async function page(incident: IncidentState, targets: NotifyTargets, kind: Notif
     await Promise.all(
       sends.map(async (send) => {
         try {
-          const r = await notify({ ...sendArgs(incident, send, kind), idempotencyKey: keyFor(incident, String(sendNo), send) });
+          const args = { ...sendArgs(incident, send, kind), idempotencyKey: keyFor(incident, String(sendNo), send) };
+          const r = patched(FAST_FIRST_TRY) ? await notifyFast(args).catch((err) => retryAsActivity(err, args, stillFiring)) : await notify(args);
           incident.addNotified({ receiver: send.receiver, recipient: send.recipient, thread: r.thread });
           incident.record(new Date(), 'notified', 'klaxon', { step, kind, receiver: send.receiver, user: send.recipient?.id, response: r.response, duplicate: r.duplicate });
         } catch (err) {
@@ -198,6 +211,19 @@ async function page(incident: IncidentState, targets: NotifyTargets, kind: Notif
     finished = true;
     if (stillFiring()) throw err;
   });
+}
+
+/**
+ * After a failed fast first try: give up on what the vendor refused for good, wait out a
+ * Retry-After on a durable timer, then hand the send to the retrying activity.
+ */
+async function retryAsActivity(err: unknown, args: NotifyArgs, stillFiring: () => boolean): Promise<NotifyResult> {
+  // A local activity's failure arrives as the ApplicationFailure itself; a regular one wraps it.
+  const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
+  if (!stillFiring() || !(cause instanceof ApplicationFailure) || cause.nonRetryable) throw err;
+  const retryAfterMs = (cause.details?.[0] as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+  if (retryAfterMs !== undefined) await sleep(Math.max(retryAfterMs, 1000));
+  return notify(args);
 }
 
 /** "Resolved" to exactly the receivers and people that were paged, once each, in their thread. */
