@@ -63,13 +63,9 @@ describe('anomaly retraining (time-skipping)', () => {
       args: [{ tenant, trigger: 'manual', options }],
     });
 
-  beforeAll(async () => {
-    installRuntime();
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: requireTemporalBinary('testServer') } } });
-    db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-anom-')) });
-    await migrate(db.pool);
-    models = new ModelStore(db.pool);
-    const config = new ConfigStore(
+  /** The test tenant with a given `anomaly:` setting. */
+  const tenantConfig = (anomaly: string) =>
+    new ConfigStore(
       testConfig(
         `
 tenants:
@@ -79,11 +75,19 @@ tenants:
     receivers: { hook: { type: webhook, url: "\${HOOK}" } }
     escalationPolicies: { p: { steps: [ { notify: { receivers: [hook] } } ] } }
     defaultPolicy: p
-    anomaly: { mode: shadow, minTrainingRows: 50 }
+    anomaly: ${anomaly}
 `,
         { T: 't', A: 'a', HOOK: 'http://127.0.0.1:9/' },
       ),
     );
+
+  beforeAll(async () => {
+    installRuntime();
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: requireTemporalBinary('testServer') } } });
+    db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-anom-')) });
+    await migrate(db.pool);
+    models = new ModelStore(db.pool);
+    const config = tenantConfig('{ mode: shadow, minTrainingRows: 50 }');
     activities = createActivities({
       config,
       incidents: new IncidentStore(db.pool),
@@ -180,21 +184,7 @@ tenants:
 
   const enforcingActivities = () =>
     createActivities({
-      config: new ConfigStore(
-        testConfig(
-          `
-tenants:
-  ${tenant}:
-    webhook: { token: "\${T}" }
-    api: { token: "\${A}" }
-    receivers: { hook: { type: webhook, url: "\${HOOK}" } }
-    escalationPolicies: { p: { steps: [ { notify: { receivers: [hook] } } ] } }
-    defaultPolicy: p
-    anomaly: { mode: enforce, minTrainingRows: 50, noiseBelow: 0.6, raiseAbove: 0.9 }
-`,
-          { T: 't', A: 'a', HOOK: 'http://127.0.0.1:9/' },
-        ),
-      ),
+      config: tenantConfig('{ mode: enforce, minTrainingRows: 50, noiseBelow: 0.6, raiseAbove: 0.9 }'),
       incidents: new IncidentStore(db.pool),
       ledger: new NotificationLedger(db.pool),
       notifier: { http: createHttpDelivery(), now: () => new Date() },
