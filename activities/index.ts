@@ -1,17 +1,19 @@
 import type { ConfigStore } from '../src/config/store';
 import type { IncidentStore } from '../src/store/incidents';
-import type { NotificationLedger } from '../src/store/notifications';
+import type { NotificationLedger } from '../src/delivery/ledger';
 import type { NotifierContext } from '../src/notifiers/types';
 import type { ModelStore } from '../src/store/models';
 import { createAuditActivity } from './audit';
-import { createNotifyActivity } from './notify';
+import { createNotifyActivity } from '../src/delivery/notifyActivity';
 import { createPlanActivity } from './plan';
 import { createRecipientsActivity } from './recipients';
 import { createClassifyActivity } from './classify';
 import { createTrainingActivities } from './training';
+import { createStartNoticesActivity } from './notices';
+import type { Client } from '@temporalio/client';
 
 export type { PlanStep, Plan } from './plan';
-export type { NotifyArgs, NotifyResult } from './notify';
+export type { NotifyArgs, NotifyResult } from '../src/delivery/notifyActivity';
 export type { Recipients, Send } from './recipients';
 export type { ClassifyArgs, Classification } from './classify';
 export type { TrainingOptions } from './training';
@@ -22,6 +24,8 @@ export interface ActivityDeps {
   ledger: NotificationLedger;
   notifier: NotifierContext;
   namespace: string;
+  /** Starts follow-up workflows (resolve notices); the worker's own client. */
+  temporal?: Client;
   /** Anomaly models (classify, retrain); without it classify pages on the declared severity. */
   models?: ModelStore;
 }
@@ -34,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     notify: createNotifyActivity(deps),
     resolveRecipients: createRecipientsActivity(deps),
     classifyIncident: createClassifyActivity(deps),
+    startIncidentNotices: createStartNoticesActivity(deps),
     ...createTrainingActivities(deps),
   };
 }

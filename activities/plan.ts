@@ -59,7 +59,7 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
     const inhibitable = tenant.inhibitRules.some((r) => matchesAll(r.targetMatchers.map(parseMatcher), args.labels));
     const hold =
       maintenanceHold(tenant, args.labels, at) ??
-      (inhibitable ? inhibitionHold(tenant, { id: args.incidentId, labels: args.labels }, await deps.incidents.openLabels(args.tenant), at) : undefined);
+      (inhibitable ? inhibitionHold(tenant, { id: args.incidentId, labels: args.labels }, await deps.incidents.openLabels(args.tenant).catch(() => [] /* audit store down: page rather than hold on a guess */), at) : undefined);
     const server = deps.config.config.server;
     return {
       policyName,

@@ -14,7 +14,8 @@ import { installTemporalRuntime } from './temporal/logging';
 import { openDatabase, type Database } from './store/db';
 import { migrate } from './store/migrate';
 import { IncidentStore } from './store/incidents';
-import { NotificationLedger } from './store/notifications';
+import { NotificationLedger } from './delivery/ledger';
+import { watchTemporal } from './temporal/reachability';
 import { IngestService } from './ingest/ingest';
 import { buildApp } from './server/app';
 import { createHttpDelivery } from './notifiers/http';
@@ -32,6 +33,8 @@ export interface KlaxonOptions {
   /** Run the HTTP server (default) and/or the worker (default). */
   http?: boolean;
   worker?: boolean;
+  /** How often Temporal's reachability is checked for the log (default 5 s). */
+  temporalWatchMs?: number;
 }
 
 export interface Klaxon {
@@ -78,6 +81,11 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       if (added.length) log.info({ added }, 'registered search attributes');
     }
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    // Health checks go through their own connection without the client's retries (see reachability.ts).
+    const probe = await Connection.lazy({ address, interceptors: [] });
+    stops.push(() => probe.close());
+    const watch = watchTemporal(probe, log, opts.temporalWatchMs);
+    stops.push(async () => watch.stop());
     // One retrain schedule per tenant (anomaly.retrainCron); failures are logged, not fatal.
     await syncRetrainSchedules(client, config.config, env.KLAXON_TASK_QUEUE, log);
 
@@ -102,6 +110,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           ledger: new NotificationLedger(db.pool),
           notifier: { http: createHttpDelivery(), now: () => new Date() },
           namespace: env.TEMPORAL_NAMESPACE,
+          temporal: client,
           models: new ModelStore(db.pool),
         },
       });
@@ -119,7 +128,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     let url = '';
     if (opts.http !== false) {
       startDefaultMetrics();
-      app = await buildApp({ config, temporal: client, db, incidents, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE) }, log);
+      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i)) }, log);
       url = await app.listen({ port: env.PORT, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');

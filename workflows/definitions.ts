@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry } from '../src/incident/view';
 import type { Plan } from '../activities/plan';
-import type { Recipient, ThreadRef } from '../src/notifiers/types';
+import type { Paged, PendingSend } from '../src/delivery/pager';
 
 /** Messages the incident workflow understands, shared by the workflow, the API and the CLI. */
 
@@ -21,11 +21,7 @@ export interface IncidentInput {
 }
 
 /** A receiver (and person) that was paged, kept so "resolved" reaches exactly them, in their thread. */
-export interface Notified {
-  receiver: string;
-  recipient?: Recipient;
-  thread?: ThreadRef;
-}
+export type Notified = Paged;
 
 export interface CarriedState {
   id: string;
@@ -45,9 +41,16 @@ export interface CarriedState {
   lastDeclared?: Severity;
   anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; hold: boolean };
   notified: Notified[];
+  /** Sends still running when the previous run continued as new: restarted with the same keys. */
+  inFlight?: PendingSend[];
   plan: Plan;
   /** The most recent timeline entries (the full timeline is in the audit store). */
   timeline: Array<TimelineEntry & { seq: number }>;
+  /** Set by a person or an alert change and not yet acted on when the run continued as new. */
+  escalateNow?: boolean;
+  reroute?: boolean;
+  cycle?: number;
+  acksAnnounced?: number;
 }
 
 export interface AlertsUpdate {
@@ -58,7 +61,15 @@ export interface AlertsUpdate {
 export interface ActorNote {
   actor: string;
   note?: string;
+  /**
+   * The incident the caller means. Actions address the workflow id's latest run (continue-as-new
+   * keeps an incident going in a new run); a run that belongs to a later incident refuses them.
+   */
+  incidentId?: string;
 }
+
+/** Longest snooze: a month. Beyond it, resolve the incident or fix the alert. */
+export const MAX_SNOOZE_MS = 30 * 86_400_000;
 
 export interface SnoozeRequest extends ActorNote {
   /** How long to pause escalation, in milliseconds. */

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { KlaxonActivities, NotifyArgs, NotifyResult, PlanStep, Send } from '../activities';
 import type { NotifyTargets } from '../src/config/schema';
+import type { Recipient, ThreadRef } from '../src/notifiers/types';
 import { KlaxonSeverity, KlaxonStatus, KlaxonTenant } from '../src/temporal/searchAttributes';
 import {
   acknowledgeUpdate,
@@ -23,11 +24,14 @@ import {
   reassignUpdate,
   resolveUpdate,
   snoozeUpdate,
+  MAX_SNOOZE_MS,
   stateQuery,
   unacknowledgeUpdate,
+  type ActorNote,
   type IncidentInput,
 } from './definitions';
 import { IncidentState } from './incidentState';
+import { Pager, failureMessage, type PagerHost } from '../src/delivery/pager';
 
 // Audit writes, planning and recipient lookup are local activities: fast, on the same worker, no
 // task-queue round trip before the first page goes out.
@@ -36,12 +40,20 @@ const { recordIncident, planIncident, resolveRecipients } = proxyLocalActivities
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
+// Hands an ended incident's notices to their own workflow; a regular activity, so the hand-over
+// is a recorded fact the run does not repeat on replay.
+const { startIncidentNotices } = proxyActivities<KlaxonActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
 // Scoring must never block paging: short timeout, one retry, then the declared severity stands.
 const { classifyIncident } = proxyLocalActivities<KlaxonActivities>({
   startToCloseTimeout: '5s',
   retry: { initialInterval: '200ms', maximumAttempts: 2 },
 });
 
+// Legacy paging (runs started before PAGING_V2). Kept only so those runs replay and finish as they began.
 // First try of a page: on the workflow's own task, with no activity task round trip. Any failure
 // (vendor error, rate-limit queue, timeout) falls back to `notify` below with its full retry policy;
 // the idempotency key keeps both tries one message.
@@ -69,6 +81,14 @@ const FAST_FIRST_TRY = 'klaxon-fast-first-try';
 /** patched() id: acknowledgements are announced to the channels that were paged. */
 const ACK_ANNOUNCEMENTS = 'klaxon-ack-announcements';
 
+/**
+ * patched() id: paging runs in the background (src/delivery/pager.ts): sends never hold up a
+ * policy step or a handler, an ack cancels in-flight pages at once, receivers that may have been
+ * paged are followed up, fallbacks are recorded as such, and resolve notices are finished by a
+ * detached workflow so a re-fire opens a new incident.
+ */
+const PAGING_V2 = 'klaxon-paging-v2';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -80,24 +100,26 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   const info = workflowInfo();
   const incident = new IncidentState(input, info.workflowId, info.runId, new Date(), patched(INCIDENT_ID_TAIL) ? 'tail' : 'head');
-  installHandlers(incident);
+  const pager = patched(PAGING_V2) ? new Pager(pagerHost(incident)) : undefined;
+  // Before the handlers: alerts signalled before this first task must not come before "opened".
+  if (pager && !input.carried) recordOpened(incident);
+  installHandlers(incident, pager);
+  if (pager) {
+    for (const s of input.carried?.inFlight ?? []) pager.start(s);
+    void cancelPagesWhenActedOn(incident, pager);
+  }
 
   if (!input.carried) {
-    incident.record(new Date(), 'opened', 'alertmanager', {
-      groupKey: input.groupKey,
-      alerts: incident.alerts.size,
-      severity: incident.severity,
-      ...(input.truncatedAlerts ? { truncatedAlerts: input.truncatedAlerts } : {}),
-    });
+    if (!pager) recordOpened(incident);
     await classify(incident);
     await choosePolicy(incident);
   }
   let done = false;
-  const audit = keepAuditCurrent(incident, () => done);
+  const audit = keepAuditCurrent(incident, pager, () => done);
 
   while (incident.status !== 'resolved') {
     if (incident.plan?.hold) await waitOutHold(incident);
-    else if (incident.status === 'acknowledged') await waitWhileAcknowledged(incident);
+    else if (incident.status === 'acknowledged') await waitWhileAcknowledged(incident, pager);
     else if (incident.reroute) {
       incident.reroute = false;
       await classify(incident);
@@ -107,47 +129,113 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     } else if (incident.anomaly?.hold && !incident.escalateNow) {
       // Scored as routine for a pattern that was mostly noise (enforce mode): no page unless
       // the alerts get worse, a person escalates, or it resolves.
-      await condition(() => incident.status !== 'firing' || incident.escalateNow || incident.reroute);
+      await condition(() => incident.status !== 'firing' || incident.escalateNow || incident.reroute || mayContinueAsNew(incident, pager));
       if (incident.escalateNow) incident.anomaly.hold = false;
-    } else await runStep(incident);
+    } else await runStep(incident, pager);
 
     if (historyIsLong(input.continueAsNewAfterEvents) && !isResolved(incident)) {
       await condition(allHandlersFinished);
       done = true;
       await audit;
-      await continueAsNew<typeof incidentWorkflow>({ ...input, alerts: [...incident.alerts.values()], carried: incident.carry() });
+      await continueAsNew<typeof incidentWorkflow>({ ...input, alerts: [...incident.alerts.values()], carried: incident.carry(pager?.pending()) });
     }
   }
 
-  await notifyResolved(incident);
+  if (pager) await handOverNotices(incident, pager);
+  else await notifyResolved(incident);
   await condition(allHandlersFinished);
   done = true;
   await audit;
+  if (pager && incident.refiredAfterResolve) {
+    // Alerts fired again after the resolve: that is a new incident, with its own id and pages.
+    const firing = [...incident.alerts.values()].filter((a) => a.status === 'firing');
+    await continueAsNew<typeof incidentWorkflow>({ ...input, alerts: firing, receivedAt: new Date().toISOString(), carried: undefined, truncatedAlerts: undefined });
+  }
+}
+
+function recordOpened(incident: IncidentState): void {
+  const input = incident.input;
+  incident.record(new Date(), 'opened', 'alertmanager', {
+    groupKey: input.groupKey,
+    alerts: incident.alerts.size,
+    severity: incident.severity,
+    ...(input.truncatedAlerts ? { truncatedAlerts: input.truncatedAlerts } : {}),
+  });
+}
+
+function pagerHost(incident: IncidentState): PagerHost {
+  return {
+    paged: incident.notified,
+    record: (kind, details) => incident.record(new Date(), kind, 'klaxon', details),
+    message: (to, kind) => sendArgs(incident, to, kind),
+  };
+}
+
+/** Whenever the incident stops firing (ack, snooze, resolve), pages still in flight are cancelled. */
+async function cancelPagesWhenActedOn(incident: IncidentState, pager: Pager): Promise<void> {
+  for (;;) {
+    await condition(() => incident.status !== 'firing' && pager.pending('page').length > 0);
+    pager.cancelPages();
+    await condition(() => pager.pending('page').length === 0);
+  }
+}
+
+/**
+ * Resolved: "resolved" to everyone who was (or may have been) paged, plus any notice still running,
+ * handed to a detached workflow so this run ends now and the group's next firing is a new incident.
+ */
+async function handOverNotices(incident: IncidentState, pager: Pager): Promise<void> {
+  pager.cancelPages();
+  const toResolved = (p: { receiver: string; recipient?: Recipient; thread?: ThreadRef }, which = 'resolved') =>
+    ({ key: keyFor(incident, which, p), kind: 'resolved' as const, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' as const });
+  const sends = [...pager.pending('notice'), ...[...incident.notified.values()].map((p) => toResolved(p))];
+  // Fired and resolved before Klaxon paged anyone (a worker or Temporal outage, not a policy wait
+  // or a hold): the first step's receivers hear of it once, rather than never.
+  const unpaged = sends.length === 0 && missedByDelay(incident);
+  if (unpaged) {
+    const first = incident.plan!.steps[0] as Extract<PlanStep, { kind: 'notify' }>;
+    const { sends: to } = await resolveRecipients({ tenant: incident.input.tenant, targets: first.targets, at: new Date().toISOString() });
+    sends.push(...to.map((s) => toResolved(s, 'unpaged')));
+    incident.record(new Date(), 'notify.unpaged', 'klaxon', { receivers: to.map((s) => s.receiver) });
+  }
+  if (sends.length === 0) return;
+  const firstSeq = incident.reserveSeqs(sends.length);
+  await startIncidentNotices({
+    workflowId: `${workflowInfo().workflowId}/notices/${incident.id}`,
+    input: { tenant: incident.input.tenant, groupKey: incident.input.groupKey, incident: { ...incident.view(), timeline: [], ...(unpaged ? { unpaged } : {}) }, sends, firstSeq },
+  });
+}
+
+/** Nobody acted, nothing was held, no step ran, and the policy starts by paging: Klaxon's own delay. */
+function missedByDelay(incident: IncidentState): boolean {
+  const plan = incident.plan;
+  return !!plan && !plan.hold && !incident.anomaly?.hold && incident.sendNo === 0 && incident.acks === 0 && plan.steps[0]?.kind === 'notify';
 }
 
 /** Runs the step under the cursor and moves the cursor on. */
-async function runStep(incident: IncidentState): Promise<void> {
+async function runStep(incident: IncidentState, pager: Pager | undefined): Promise<void> {
   const steps = incident.plan!.steps;
   const interrupted = () => incident.status !== 'firing' || incident.escalateNow || incident.reroute;
   if (incident.escalateNow) {
     incident.escalateNow = false;
     const next = steps.findIndex((s, i) => i >= incident.cursor && (s.kind === 'notify' || s.kind === 'notifyIf'));
     incident.cursor = next >= 0 ? next : steps.length;
-    if (next < 0) await page(incident, lastNotifyTargets(steps), 'escalated');
+    if (next < 0) await page(incident, pager, lastNotifyTargets(steps), 'escalated');
     return;
   }
   if (incident.cursor >= steps.length) {
-    // Policy exhausted: nothing more to send until a person or Alertmanager changes something.
-    await condition(interrupted);
+    // Policy exhausted: nothing more to send until a person or Alertmanager changes something
+    // (or, with the pager, the history grows long enough to continue as new).
+    await condition(() => interrupted() || mayContinueAsNew(incident, pager));
     return;
   }
   const step = steps[incident.cursor];
   switch (step.kind) {
     case 'notify':
-      await page(incident, step.targets);
+      await page(incident, pager, step.targets);
       break;
     case 'notifyIf':
-      await page(incident, step.targets, undefined, { name: step.window, outside: step.outside });
+      await page(incident, pager, step.targets, undefined, { name: step.window, outside: step.outside });
       break;
     case 'wait':
       // A durable timer racing ack/resolve/escalate: nothing is polled. Interrupted waits start over.
@@ -174,10 +262,11 @@ async function runStep(incident: IncidentState): Promise<void> {
 }
 
 /**
- * One notify step: resolves who to page now, sends to all of them at once, and records each
- * result. An ack, resolve or snooze that arrives meanwhile cancels what is still in flight.
+ * One notify step: resolves who to page now and starts a send to each of them. With the pager the
+ * sends run in the background (the step is done once they have started); legacy runs wait for them.
+ * An ack, resolve or snooze that arrives meanwhile cancels what is still in flight.
  */
-async function page(incident: IncidentState, targets: NotifyTargets, kind: NotifyArgs['kind'] = 'firing', window?: { name: string; outside: boolean }): Promise<void> {
+async function page(incident: IncidentState, pager: Pager | undefined, targets: NotifyTargets, kind: NotifyArgs['kind'] = 'firing', window?: { name: string; outside: boolean }): Promise<void> {
   const step = incident.cursor;
   const { sends, unreachable, skipped } = await resolveRecipients({ tenant: incident.input.tenant, targets, window, at: new Date().toISOString() });
   if (skipped) {
@@ -185,6 +274,13 @@ async function page(incident: IncidentState, targets: NotifyTargets, kind: Notif
     return;
   }
   for (const u of unreachable) incident.record(new Date(), 'notify.unreachable', 'klaxon', { step, ...u });
+  if (pager) {
+    // Acted on while the recipients were looked up: nothing to page.
+    if (incident.status !== 'firing') return;
+    const no = String(++incident.sendNo);
+    pager.page(sends, kind, step, (s) => keyFor(incident, no, s));
+    return;
+  }
   const sendNo = ++incident.sendNo;
   const stillFiring = () => incident.status === 'firing';
   let finished = false;
@@ -322,17 +418,20 @@ async function waitOutHold(incident: IncidentState): Promise<void> {
 }
 
 /** Acknowledged (or snoozed): nothing is sent until the snooze ends, the ack times out, or a person acts. */
-async function waitWhileAcknowledged(incident: IncidentState): Promise<void> {
+async function waitWhileAcknowledged(incident: IncidentState, pager: Pager | undefined): Promise<void> {
   // Added after the first release: running incidents without the patch keep their old behaviour.
-  if (incident.acksAnnounced < incident.acks && patched(ACK_ANNOUNCEMENTS)) {
+  if (incident.acksAnnounced < incident.acks && (pager || patched(ACK_ANNOUNCEMENTS))) {
     incident.acksAnnounced = incident.acks;
-    await tellPaged(incident, 'acknowledged', `ack${incident.acks}`);
+    const which = `ack${incident.acks}`;
+    if (pager) pager.notice('acknowledged', (p) => keyFor(incident, which, p));
+    else await tellPaged(incident, 'acknowledged', which);
     return;
   }
   const plan = incident.plan!;
   const ackedAt = Date.parse(incident.acknowledgedAt!);
   const until = incident.snoozedUntil ? Date.parse(incident.snoozedUntil) : plan.ackTimeoutMs ? ackedAt + plan.ackTimeoutMs : undefined;
-  const status = () => incident.status !== 'acknowledged' || incident.escalateNow;
+  // Deadlines are absolute times, so waking early to continue as new loses nothing.
+  const status = () => incident.status !== 'acknowledged' || incident.escalateNow || mayContinueAsNew(incident, pager);
   const acted = until === undefined ? (await condition(status), true) : await condition(status, Math.max(0, until - Date.now()));
   if (acted || incident.status !== 'acknowledged') return;
   if (incident.snoozedUntil) incident.reopen('klaxon', new Date(), 'snooze.ended', { resumeAt: incident.cursor });
@@ -340,7 +439,42 @@ async function waitWhileAcknowledged(incident: IncidentState): Promise<void> {
   else incident.reopen('klaxon', new Date(), 'ack.timeout', { after: `${Math.round(plan.ackTimeoutMs! / 60000)}m` }, 0);
 }
 
-function installHandlers(incident: IncidentState): void {
+/**
+ * An update handler whose unexpected error (a bug, a value no validator caught) refuses the update
+ * instead of failing the workflow task, which would freeze the incident until a fix is deployed.
+ */
+function guarded<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const refuse = (err: unknown): never => {
+    if (err instanceof ApplicationFailure) throw err;
+    throw ApplicationFailure.create({ message: `refused: ${(err as Error).message ?? String(err)}`, type: CONFLICT, nonRetryable: true });
+  };
+  // Synchronous handlers stay synchronous: the update's answer leaves in the same order as before.
+  return (...args: A) => {
+    try {
+      const r = fn(...args);
+      return (r instanceof Promise ? r.catch(refuse) : r) as R;
+    } catch (err) {
+      return refuse(err);
+    }
+  };
+}
+
+/** Refuses an action meant for another incident (an earlier one of the same alert group). */
+function sameIncident<T extends ActorNote>(incident: IncidentState): (req: T) => void {
+  return (req) => {
+    if (req.incidentId && req.incidentId !== incident.id) {
+      throw ApplicationFailure.create({ message: `incident ${req.incidentId} has ended (its alerts now belong to ${incident.id})`, type: CONFLICT, nonRetryable: true });
+    }
+  };
+}
+
+function validDuration(ms: number): void {
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_SNOOZE_MS) {
+    throw ApplicationFailure.create({ message: `durationMs must be more than 0 and at most ${MAX_SNOOZE_MS} (30 days); got ${ms}`, type: CONFLICT, nonRetryable: true });
+  }
+}
+
+function installHandlers(incident: IncidentState, pager: Pager | undefined): void {
   const conflict = (action: string, actor: string, message: string): never => {
     // A refused action still leaves an audit row: who tried what, when, and why it was refused.
     incident.record(new Date(), 'action.rejected', actor, { action, reason: message });
@@ -351,57 +485,80 @@ function installHandlers(incident: IncidentState): void {
   };
 
   setHandler(stateQuery, () => incident.view());
-  setHandler(alertsSignal, ({ alerts }) => incident.applyAlerts(alerts, new Date()));
-  setHandler(acknowledgeUpdate, ({ actor, note }) => {
+  setHandler(alertsSignal, (update) => {
+    // A signal cannot be refused; a malformed one is audited and dropped, never a failed task.
+    try {
+      incident.applyAlerts(update.alerts, new Date());
+    } catch (err) {
+      incident.record(new Date(), 'alerts.rejected', 'alertmanager', { error: String((err as Error).message ?? err) });
+    }
+  });
+  setHandler(acknowledgeUpdate, guarded(({ actor, note }) => {
     open('acknowledge', actor);
     if (incident.status === 'acknowledged' && !incident.snoozedUntil) conflict('acknowledge', actor, `incident is already acknowledged by ${incident.acknowledgedBy}`);
     incident.snoozedUntil = undefined;
     incident.acknowledge(actor, new Date(), note);
     return incident.view();
-  });
-  setHandler(unacknowledgeUpdate, ({ actor, note }) => {
+  }), { validator: sameIncident(incident) });
+  setHandler(unacknowledgeUpdate, guarded(({ actor, note }) => {
     open('unacknowledge', actor);
     if (incident.status !== 'acknowledged') conflict('unacknowledge', actor, 'incident is not acknowledged');
     incident.reopen(actor, new Date(), 'unacknowledged', note ? { note } : {});
     return incident.view();
-  });
-  setHandler(resolveUpdate, ({ actor, note }) => {
+  }), { validator: sameIncident(incident) });
+  setHandler(resolveUpdate, guarded(({ actor, note }) => {
     open('resolve', actor);
     incident.resolve(actor, new Date(), note ?? 'resolved by a person');
     return incident.view();
-  });
-  setHandler(snoozeUpdate, ({ actor, note, durationMs }) => {
-    open('snooze', actor);
-    if (!(durationMs > 0)) conflict('snooze', actor, 'durationMs must be positive');
-    incident.snooze(actor, new Date(), durationMs, note);
-    return incident.view();
-  });
-  setHandler(escalateUpdate, ({ actor, note }) => {
+  }), { validator: sameIncident(incident) });
+  setHandler(
+    snoozeUpdate,
+    guarded(({ actor, note, durationMs }) => {
+      open('snooze', actor);
+      if (!(durationMs > 0)) conflict('snooze', actor, 'durationMs must be positive');
+      incident.snooze(actor, new Date(), durationMs, note);
+      return incident.view();
+    }),
+    // Refused before it is accepted: nothing enters history, the incident runs on untouched.
+    {
+      validator: (req) => {
+        sameIncident(incident)(req);
+        validDuration(req.durationMs);
+      },
+    },
+  );
+  setHandler(escalateUpdate, guarded(({ actor, note }) => {
     open('escalate', actor);
     if (incident.status === 'acknowledged') incident.reopen(actor, new Date(), 'unacknowledged', { reason: 'escalated' });
     incident.escalateNow = true;
     incident.record(new Date(), 'escalated', actor, note ? { note } : {});
     return incident.view();
-  });
-  setHandler(reassignUpdate, async ({ actor, note, user }) => {
+  }), { validator: sameIncident(incident) });
+  setHandler(reassignUpdate, guarded(async ({ actor, note, user }) => {
     open('reassign', actor);
     incident.assignee = user;
     incident.record(new Date(), 'reassigned', actor, { user, ...(note ? { note } : {}) });
     if (incident.status === 'acknowledged') incident.reopen(actor, new Date(), 'unacknowledged', { reason: 'reassigned' });
-    await page(incident, { receivers: [], users: [user], schedules: [] }, 'escalated');
+    // With the pager this returns once the page has started: the caller is not held by a vendor.
+    await page(incident, pager, { receivers: [], users: [user], schedules: [] }, 'escalated');
     return incident.view();
-  });
+  }), { validator: sameIncident(incident) });
 }
 
 /**
  * Writes new timeline events (and the incident's summary) to the audit store as they happen, and
  * keeps the status/severity search attributes in step with the state.
  */
-async function keepAuditCurrent(incident: IncidentState, finished: () => boolean): Promise<void> {
+async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefined, finished: () => boolean): Promise<void> {
   // Only incidents started with Klaxon's search attributes keep them current (the time-skipping
   // test server has no custom attributes).
   const indexed = workflowInfo().typedSearchAttributes.get(KlaxonTenant) !== undefined;
-  let shown = { status: incident.status, severity: incident.severity };
+  // What the attributes say now (set at start by ingest): an incident resolved within its first
+  // task must still flip KlaxonStatus. Older runs compared with their first state, as before.
+  const sa = workflowInfo().typedSearchAttributes;
+  let shown = pager
+    ? { status: sa.get(KlaxonStatus) ?? 'firing', severity: sa.get(KlaxonSeverity) ?? incident.severity }
+    : { status: incident.status, severity: incident.severity };
   for (;;) {
     await condition(() => incident.pending.length > 0 || finished());
     if (indexed && (incident.status !== shown.status || incident.severity !== shown.severity)) {
@@ -417,15 +574,18 @@ async function keepAuditCurrent(incident: IncidentState, finished: () => boolean
   }
 }
 
-/** An activity failure's own message is "Activity task failed"; the vendor's reason is its cause. */
-function failureMessage(err: unknown): string {
-  const e = err as Error & { cause?: Error };
-  return e.cause?.message ?? e.message;
-}
 
 // A function, not an inline comparison: the loop's handlers change status behind TypeScript's back.
 function isResolved(incident: IncidentState): boolean {
   return incident.status === 'resolved';
+}
+
+/**
+ * Waits without a timer wake up for this too (runs with the pager): an acknowledged incident whose
+ * alerts keep changing would otherwise grow its history until Temporal terminates it.
+ */
+function mayContinueAsNew(incident: IncidentState, pager: Pager | undefined): boolean {
+  return pager !== undefined && historyIsLong(incident.input.continueAsNewAfterEvents);
 }
 
 function historyIsLong(limit = CONTINUE_AS_NEW_AFTER_EVENTS): boolean {

@@ -28,6 +28,8 @@ export class IncidentState {
   repeats: Record<number, number> = {};
   /** Counts notify steps executed; part of every idempotency key. */
   sendNo = 0;
+  /** Paging cycles (see IncidentView.cycle): vendors that dedupe by key get a new key per cycle. */
+  cycle = 0;
   /** Counts acknowledgements (and snoozes); the last one announced to the channels. */
   acks = 0;
   acksAnnounced = 0;
@@ -38,6 +40,8 @@ export class IncidentState {
   /** The declared severity the last classification saw; a raise above it re-classifies and re-routes. */
   lastDeclared: Severity;
   anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; hold: boolean };
+  /** An alert fired again after the incident resolved (and before its run ended): open a new one. */
+  refiredAfterResolve = false;
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
@@ -73,7 +77,10 @@ export class IncidentState {
         sendNo: c.sendNo,
         plan: c.plan,
         acks: c.acks ?? 0,
-        acksAnnounced: c.acks ?? 0,
+        acksAnnounced: c.acksAnnounced ?? c.acks ?? 0,
+        escalateNow: c.escalateNow ?? false,
+        cycle: c.cycle ?? 0,
+        reroute: c.reroute ?? false,
         lastDeclared: c.lastDeclared ?? c.severity,
         anomaly: c.anomaly,
       });
@@ -101,6 +108,13 @@ export class IncidentState {
     this.pending.push(e);
   }
 
+  /** Reserves `n` audit sequence numbers for events written elsewhere (the notices workflow). */
+  reserveSeqs(n: number): number {
+    const first = this.nextSeq;
+    this.nextSeq += n;
+    return first;
+  }
+
   takePending(): Event[] {
     const out = this.pending;
     this.pending = [];
@@ -115,7 +129,11 @@ export class IncidentState {
     const added: string[] = [];
     const resolved: string[] = [];
     const refired: string[] = [];
-    for (const a of alerts) {
+    for (const raw of alerts) {
+      // Ingest validates every alert; a signal sent straight to Temporal may not be. Skip what is
+      // unusable and fill what is optional, so one bad signal cannot wedge the incident.
+      if (!raw || typeof raw.fingerprint !== 'string' || (raw.status !== 'firing' && raw.status !== 'resolved')) continue;
+      const a: AlertView = { ...raw, labels: raw.labels ?? {}, annotations: raw.annotations ?? {} };
       const prev = this.alerts.get(a.fingerprint);
       if (!prev) added.push(a.fingerprint);
       else if (prev.status !== a.status) (a.status === 'resolved' ? resolved : refired).push(a.fingerprint);
@@ -124,7 +142,10 @@ export class IncidentState {
     if (!added.length && !resolved.length && !refired.length) return;
     this.alertChanges++;
     this.record(at, 'alerts.updated', 'alertmanager', { added, resolved, refired, firing: this.firingCount });
-    if (this.status === 'resolved') return;
+    if (this.status === 'resolved') {
+      if (this.firingCount > 0) this.refiredAfterResolve = true;
+      return;
+    }
     if (this.firingCount === 0) {
       this.resolve('alertmanager', at, 'all alerts resolved');
       return;
@@ -150,6 +171,7 @@ export class IncidentState {
 
   /** Back to firing: escalation resumes (from `fromStep` when given, e.g. after an ack timeout). */
   reopen(actor: string, at: Date, kind: string, details: Record<string, unknown> = {}, fromStep?: number): void {
+    if (this.status === 'acknowledged') this.cycle++;
     this.status = 'firing';
     this.acknowledgedBy = undefined;
     this.acknowledgedAt = undefined;
@@ -181,7 +203,7 @@ export class IncidentState {
     this.notified.set(notifiedKey(n), n);
   }
 
-  carry(): CarriedState {
+  carry(inFlight?: CarriedState['inFlight']): CarriedState {
     return {
       id: this.id,
       startedAt: this.startedAt,
@@ -199,6 +221,11 @@ export class IncidentState {
       lastDeclared: this.lastDeclared,
       anomaly: this.anomaly,
       notified: [...this.notified.values()],
+      ...(inFlight?.length ? { inFlight } : {}),
+      acksAnnounced: this.acksAnnounced,
+      ...(this.cycle ? { cycle: this.cycle } : {}),
+      ...(this.escalateNow ? { escalateNow: true } : {}),
+      ...(this.reroute ? { reroute: true } : {}),
       plan: this.plan!,
       timeline: this.timeline.slice(-50),
     };
@@ -220,6 +247,7 @@ export class IncidentState {
       status: this.status,
       severity: this.severity,
       declaredSeverity: this.declaredSeverity,
+      ...(this.cycle ? { cycle: this.cycle } : {}),
       alertname,
       service,
       startedAt: this.startedAt,

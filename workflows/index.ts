@@ -1,3 +1,4 @@
 // Everything the worker's workflow bundle contains.
 export { incidentWorkflow } from './incident';
 export { retrainWorkflow } from './retrain';
+export { incidentNoticesWorkflow } from './notices';

@@ -4,6 +4,7 @@ import { withCalendar } from '../oncall/ics';
 import { parseDocument } from 'yaml';
 import { configSchema, type KlaxonConfig, type NotifyTargets, type TenantConfig } from './schema';
 import { compileTemplate } from '../templates/render';
+import { sampleRenderProblem } from '../templates/samples';
 import { checkSchedules } from './schedules';
 import { withEnv, type EnvSource } from './secret';
 import { parseMatcher } from '../routing/matchers';
@@ -71,7 +72,11 @@ function checkTemplates(problems: Problems, path: string, templates: Record<stri
       compileTemplate(name, source);
     } catch (err) {
       problems.push({ path: `${path}.${name}`, message: (err as Error).message });
+      continue;
     }
+    // Compiling is not enough: a field the group may lack fails at render time, when it pages.
+    const problem = sampleRenderProblem(name, source);
+    if (problem) problems.push({ path: `${path}.${name}`, message: problem });
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { secret } from './secret';
 import { duration } from './duration';
+import { MAX_RECEIVER_TIMEOUT_MS } from '../delivery/policy';
 
 /**
  * Receiver (channel target) schemas, one entry per channel type. Each notifier in src/notifiers/
@@ -11,17 +12,22 @@ import { duration } from './duration';
 
 /** Settings every receiver shares: delivery timeout, rate limit, circuit breaker, fallback. */
 export const receiverCommon = {
-  /** Per-request timeout. */
-  timeout: duration().prefault('10s'),
-  /** Token bucket: at most `rateLimit.per` messages per `rateLimit.every`; vendor default when absent. */
-  rateLimit: z.object({ per: z.number().int().positive(), every: duration() }).strict().optional(),
+  /** Per-request timeout; at most 30s, so one request never outlives the lease that guards its key. */
+  timeout: duration()
+    .refine((ms) => ms > 0 && ms <= MAX_RECEIVER_TIMEOUT_MS, `must be more than 0 and at most ${MAX_RECEIVER_TIMEOUT_MS / 1000}s`)
+    .prefault('10s')
+    .describe('Per-request timeout, at most 30s (a duration: `10s`).'),
+  rateLimit: z.object({ per: z.number().int().positive().describe('Messages per window.'), every: duration().describe('The window.') }).strict().optional().describe('Token bucket: at most `rateLimit.per` messages per `rateLimit.every`; vendor default when absent.'),
   /** Consecutive failures that open the circuit, and how long it stays open before one trial. */
   circuitBreaker: z
-    .object({ failures: z.number().int().positive().default(5), cooldown: duration().prefault('60s') })
+    .object({
+      failures: z.number().int().positive().default(5).describe('Consecutive failures that open the circuit.'),
+      cooldown: duration().prefault('60s').describe('How long it stays open.'),
+    })
     .strict()
-    .optional(),
-  /** Receiver to use while this one's circuit breaker is open. */
-  fallback: z.string().optional(),
+    .optional()
+    .describe('Consecutive failures that open the circuit, and how long it stays open before one trial delivery.'),
+  fallback: z.string().optional().describe('Receiver to use while this one\'s circuit breaker is open.'),
 };
 
 const severityLevels = z.enum(['info', 'warning', 'critical']);
@@ -29,12 +35,10 @@ const severityLevels = z.enum(['info', 'warning', 'critical']);
 export const webhookReceiver = z
   .object({
     type: z.literal('webhook'),
-    url: secret(),
-    /** HMAC-SHA256 key; when set, requests carry `X-Klaxon-Signature: sha256=<hex>`. */
-    secret: secret().optional(),
-    /** `klaxon` (default): Klaxon's incident JSON; `alertmanager`: Alertmanager's webhook body. */
-    format: z.enum(['klaxon', 'alertmanager']).default('klaxon'),
-    headers: z.record(z.string(), z.string()).default({}),
+    url: secret().describe('The endpoint Klaxon POSTs to (the full URL; a secret, as such URLs often carry a token).'),
+    secret: secret().optional().describe('HMAC-SHA256 key; when set, requests carry `X-Klaxon-Signature: sha256=<hex>`.'),
+    format: z.enum(['klaxon', 'alertmanager']).default('klaxon').describe('`klaxon` (default): Klaxon\'s incident JSON; `alertmanager`: Alertmanager\'s webhook body.'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers.'),
     ...receiverCommon,
   })
   .strict();
@@ -46,16 +50,12 @@ export const webhookReceiver = z
 export const slackReceiver = z
   .object({
     type: z.literal('slack'),
-    webhookUrl: secret().optional(),
-    /** Bot token (`xoxb-…`) with the chat:write scope. */
-    token: secret().optional(),
-    /** Channel ID (C…) or name, for the Web API. */
-    channel: z.string().min(1).optional(),
-    apiUrl: z.url().default('https://slack.com/api'),
-    /** How ack/resolve appear (Web API only): reply in the thread, edit the original, or both. */
-    updates: z.enum(['thread', 'update', 'both']).default('both'),
-    /** Acknowledge / Resolve / Snooze buttons (need the lead's interactivity route configured in Slack). */
-    buttons: z.boolean().default(true),
+    webhookUrl: secret().optional().describe('Incoming webhook URL, `https://hooks.slack.com/services/T…/B…/…` (cannot thread or update). Either this, or `token` + `channel`.'),
+    token: secret().optional().describe('Bot token (`xoxb-…`) with the chat:write scope.'),
+    channel: z.string().min(1).optional().describe('Channel ID (C…) or name, for the Web API.'),
+    apiUrl: z.url().default('https://slack.com/api').describe('Web API base URL; the method is appended (`/chat.postMessage`, `/chat.update`).'),
+    updates: z.enum(['thread', 'update', 'both']).default('both').describe('How ack/resolve appear (Web API only): reply in the thread, edit the original, or both.'),
+    buttons: z.boolean().default(true).describe('Acknowledge / Resolve / Snooze buttons (need the lead\'s interactivity route configured in Slack).'),
     username: z.string().optional(),
     iconEmoji: z.string().optional(),
     ...receiverCommon,
@@ -69,9 +69,8 @@ export const slackReceiver = z
 export const teamsReceiver = z
   .object({
     type: z.literal('teams'),
-    url: secret(),
-    /** `adaptive` (Workflows; default) or `messagecard` (legacy Office 365 connector). */
-    format: z.enum(['adaptive', 'messagecard']).default('adaptive'),
+    url: secret().describe('The Workflows (Power Automate) "When a Teams webhook request is received" URL, or a legacy Office 365 connector URL.'),
+    format: z.enum(['adaptive', 'messagecard']).default('adaptive').describe('`adaptive` (Workflows; default) or `messagecard` (legacy Office 365 connector).'),
     ...receiverCommon,
   })
   .strict();
@@ -79,8 +78,7 @@ export const teamsReceiver = z
 export const discordReceiver = z
   .object({
     type: z.literal('discord'),
-    /** `https://discord.com/api/webhooks/{id}/{token}`; the token makes the whole URL a secret. */
-    url: secret(),
+    url: secret().describe('`https://discord.com/api/webhooks/{id}/{token}`; the token makes the whole URL a secret.'),
     username: z.string().max(80).optional(),
     avatarUrl: z.url().optional(),
     ...receiverCommon,
@@ -90,12 +88,10 @@ export const discordReceiver = z
 export const telegramReceiver = z
   .object({
     type: z.literal('telegram'),
-    botToken: secret(),
-    /** Chat id (e.g. -1001234567890) or @channelusername. */
-    chatId: z.union([z.string().min(1), z.number().int()]).transform(String),
-    /** Forum topic to post in. */
-    messageThreadId: z.number().int().optional(),
-    apiUrl: z.url().default('https://api.telegram.org'),
+    botToken: secret().describe('Bot token from @BotFather (`123456:ABC-…`).'),
+    chatId: z.union([z.string().min(1), z.number().int()]).transform(String).describe('Chat id (e.g. -1001234567890) or @channelusername.'),
+    messageThreadId: z.number().int().optional().describe('Forum topic to post in.'),
+    apiUrl: z.url().default('https://api.telegram.org').describe('Bot API base URL; `/bot<token>/sendMessage` is appended.'),
     disableNotification: z.boolean().default(false),
     ...receiverCommon,
   })
@@ -104,11 +100,9 @@ export const telegramReceiver = z
 export const pagerdutyReceiver = z
   .object({
     type: z.literal('pagerduty'),
-    /** Events API v2 integration key (32 characters). */
-    routingKey: secret(),
-    apiUrl: z.url().default('https://events.pagerduty.com/v2/enqueue'),
-    /** `payload.source`; defaults to the incident's service. */
-    source: z.string().optional(),
+    routingKey: secret().describe('Events API v2 integration key (32 characters).'),
+    apiUrl: z.url().default('https://events.pagerduty.com/v2/enqueue').describe('The full Events API v2 enqueue URL (not a base URL).'),
+    source: z.string().optional().describe('`payload.source`; defaults to the incident\'s service.'),
     component: z.string().optional(),
     group: z.string().optional(),
     class: z.string().optional(),
@@ -132,14 +126,12 @@ const opsgenieResponder = z
 export const opsgenieReceiver = z
   .object({
     type: z.literal('opsgenie'),
-    apiKey: secret(),
-    /** `us` → api.opsgenie.com, `eu` → api.eu.opsgenie.com; `apiUrl` overrides both. */
-    region: z.enum(['us', 'eu']).default('us'),
-    apiUrl: z.url().optional(),
+    apiKey: secret().describe('API integration key (sent as `Authorization: GenieKey …`).'),
+    region: z.enum(['us', 'eu']).default('us').describe('`us` → api.opsgenie.com, `eu` → api.eu.opsgenie.com; `apiUrl` overrides both.'),
+    apiUrl: z.url().optional().describe('API base URL, e.g. `https://api.opsgenie.com`; `/v2/alerts…` is appended.'),
     responders: z.array(opsgenieResponder).default([]),
     tags: z.array(z.string().max(50)).max(20).default([]),
-    /** Klaxon severity → Opsgenie priority. */
-    priority: z.record(severityLevels, z.enum(['P1', 'P2', 'P3', 'P4', 'P5'])).default({ critical: 'P1', warning: 'P3', info: 'P5' }),
+    priority: z.record(severityLevels, z.enum(['P1', 'P2', 'P3', 'P4', 'P5'])).default({ critical: 'P1', warning: 'P3', info: 'P5' }).describe('Klaxon severity → Opsgenie priority.'),
     entity: z.string().max(512).optional(),
     ...receiverCommon,
   })
@@ -148,19 +140,15 @@ export const opsgenieReceiver = z
 export const jiraReceiver = z
   .object({
     type: z.literal('jira'),
-    /** Site base URL, e.g. https://example.atlassian.net. */
-    url: z.url(),
-    email: z.string().min(1),
-    apiToken: secret(),
-    /** REST v3 writes Atlassian Document Format; v2 writes plain text (Jira Server/Data Center). */
-    apiVersion: z.enum(['2', '3']).default('3'),
-    project: z.string().min(1),
+    url: z.url().describe('Site base URL, e.g. https://example.atlassian.net.'),
+    email: z.string().min(1).describe('Account email the API token belongs to.'),
+    apiToken: secret().describe('Atlassian API token (basic auth with `email`).'),
+    apiVersion: z.enum(['2', '3']).default('3').describe('REST v3 writes Atlassian Document Format; v2 writes plain text (Jira Server/Data Center).'),
+    project: z.string().min(1).describe('Project key, e.g. OPS.'),
     issueType: z.string().default('Bug'),
     labels: z.array(z.string().regex(/^\S+$/, 'Jira labels cannot contain spaces')).default(['klaxon']),
-    /** Jira priority name per Klaxon severity (omit to use the project's default). */
-    priority: z.record(severityLevels, z.string()).optional(),
-    /** Transition applied on resolve, by name (case-insensitive) or id. */
-    resolveTransition: z.string().default('Done'),
+    priority: z.record(severityLevels, z.string()).optional().describe('Jira priority name per Klaxon severity (omit to use the project\'s default).'),
+    resolveTransition: z.string().default('Done').describe('Transition applied on resolve, by name (case-insensitive) or id.'),
     ...receiverCommon,
   })
   .strict();
@@ -168,15 +156,13 @@ export const jiraReceiver = z
 export const servicenowReceiver = z
   .object({
     type: z.literal('servicenow'),
-    /** Instance base URL, e.g. https://example.service-now.com. */
-    instanceUrl: z.url(),
+    instanceUrl: z.url().describe('Instance base URL, e.g. https://example.service-now.com.'),
     username: z.string().min(1),
-    password: secret(),
+    password: secret().describe('Password of `username` (basic auth).'),
     assignmentGroup: z.string().optional(),
     callerId: z.string().optional(),
     category: z.string().optional(),
-    /** `close_code` on resolve; must be one of the instance's choices. */
-    closeCode: z.string().default('Solution provided'),
+    closeCode: z.string().default('Solution provided').describe('`close_code` on resolve; must be one of the instance\'s choices.'),
     ...receiverCommon,
   })
   .strict();
@@ -184,10 +170,9 @@ export const servicenowReceiver = z
 export const zendeskReceiver = z
   .object({
     type: z.literal('zendesk'),
-    /** Account URL, e.g. https://example.zendesk.com. */
-    url: z.url(),
+    url: z.url().describe('Account URL, e.g. https://example.zendesk.com.'),
     email: z.string().min(1),
-    apiToken: secret(),
+    apiToken: secret().describe('API token (auth as `email/token`).'),
     groupId: z.number().int().optional(),
     tags: z.array(z.string()).default(['klaxon']),
     priority: z
@@ -200,10 +185,9 @@ export const zendeskReceiver = z
 export const victoropsReceiver = z
   .object({
     type: z.literal('victorops'),
-    /** REST endpoint integration key (part of the URL, so a secret). */
-    apiKey: secret(),
+    apiKey: secret().describe('REST endpoint integration key (part of the URL, so a secret).'),
     routingKey: z.string().min(1),
-    apiUrl: z.url().default('https://alert.victorops.com/integrations/generic/20131114/alert'),
+    apiUrl: z.url().default('https://alert.victorops.com/integrations/generic/20131114/alert').describe('REST endpoint base; `/<apiKey>/<routingKey>` is appended.'),
     ...receiverCommon,
   })
   .strict();
@@ -211,10 +195,9 @@ export const victoropsReceiver = z
 export const datadogReceiver = z
   .object({
     type: z.literal('datadog'),
-    apiKey: secret(),
-    /** Datadog site (datadoghq.com, datadoghq.eu, us3.datadoghq.com, …); `apiUrl` overrides it. */
-    site: z.string().default('datadoghq.com'),
-    apiUrl: z.url().optional(),
+    apiKey: secret().describe('Datadog API key (`DD-API-KEY` header).'),
+    site: z.string().default('datadoghq.com').describe('Datadog site (datadoghq.com, datadoghq.eu, us3.datadoghq.com, …); `apiUrl` overrides it.'),
+    apiUrl: z.url().optional().describe('API base URL, e.g. `https://api.datadoghq.eu`; `/api/v1/events` is appended.'),
     tags: z.array(z.string()).default([]),
     priority: z.enum(['normal', 'low']).default('normal'),
     ...receiverCommon,
@@ -224,15 +207,14 @@ export const datadogReceiver = z
 export const emailReceiver = z
   .object({
     type: z.literal('email'),
-    to: z.array(z.string().min(3)).min(1),
+    to: z.array(z.string().min(3)).min(1).describe('Recipients (the paged person\'s address is used instead when a user is paged).'),
     from: z.string().min(3),
     subjectPrefix: z.string().default('[Klaxon]'),
     smtp: z
       .object({
         host: z.string().min(1),
         port: z.number().int().positive().default(587),
-        /** TLS from the first byte (port 465); otherwise STARTTLS when offered. */
-        secure: z.boolean().default(false),
+        secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS when offered.'),
         requireTLS: z.boolean().default(false),
         username: z.string().optional(),
         password: secret().optional(),
@@ -245,8 +227,7 @@ export const emailReceiver = z
 export const googlechatReceiver = z
   .object({
     type: z.literal('googlechat'),
-    /** Space webhook URL (carries key and token, so a secret). */
-    url: secret(),
+    url: secret().describe('Space webhook URL (carries key and token, so a secret).'),
     ...receiverCommon,
   })
   .strict();
@@ -254,7 +235,7 @@ export const googlechatReceiver = z
 export const mattermostReceiver = z
   .object({
     type: z.literal('mattermost'),
-    url: secret(),
+    url: secret().describe('Incoming webhook URL, `https://<host>/hooks/<id>`.'),
     channel: z.string().optional(),
     username: z.string().optional(),
     iconUrl: z.url().optional(),
@@ -265,7 +246,7 @@ export const mattermostReceiver = z
 export const rocketchatReceiver = z
   .object({
     type: z.literal('rocketchat'),
-    url: secret(),
+    url: secret().describe('Incoming webhook integration URL, `https://<host>/hooks/<id>/<token>`.'),
     channel: z.string().optional(),
     alias: z.string().optional(),
     ...receiverCommon,

@@ -44,7 +44,8 @@ export function withEnv<T>(env: EnvSource, fn: () => T): T {
  * inline is an error, so secrets never land in a repository with the tenant file.
  */
 export function secret() {
-  return z.string().transform((raw, ctx): Secret => {
+  // Marked so generated docs (docs/receivers.md) can say which fields must be `${ENV}` references.
+  return z.string().meta({ 'x-secret': true }).transform((raw, ctx): Secret => {
     const m = ENV_REF.exec(raw.trim());
     if (!m) {
       ctx.addIssue({ code: 'custom', message: 'secrets must be an ${ENV_VAR} reference, not written inline' });

@@ -1,10 +1,11 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { parseDuration } from '../config/duration';
+import { formatDuration, parseDuration } from '../config/duration';
 import type { IncidentRow, IncidentStore } from '../store/incidents';
 import type { IncidentView } from './view';
 import {
   acknowledgeUpdate,
+  MAX_SNOOZE_MS,
   escalateUpdate,
   reassignUpdate,
   resolveUpdate,
@@ -19,7 +20,13 @@ import {
 const actor = { actor: z.string().min(1).max(200), note: z.string().max(2000).optional() };
 const actorBody = z.object(actor).strict();
 const snoozeBody = z
-  .object({ ...actor, duration: z.string().refine((d) => (parseDuration(d) ?? 0) > 0, 'a duration such as 30m or 1h') })
+  .object({
+    ...actor,
+    duration: z
+      .string()
+      .refine((d) => (parseDuration(d) ?? 0) > 0, 'a duration such as 30m or 1h')
+      .refine((d) => (parseDuration(d) ?? 0) <= MAX_SNOOZE_MS, `at most ${formatDuration(MAX_SNOOZE_MS)}`),
+  })
   .strict();
 const reassignBody = z.object({ ...actor, user: z.string().min(1) }).strict();
 
@@ -36,7 +43,15 @@ export type ActionName = (typeof ACTIONS)[number][0];
 export type ActionArgs = z.infer<typeof actorBody> & { duration?: string; user?: string };
 type Update = (typeof ACTIONS)[number][1];
 
-export type ActionOutcome = { ok: true; state: IncidentView } | { ok: false; message: string };
+/**
+ * `unavailable`: no worker answered in time (Klaxon's worker or Temporal is down). The action is not
+ * confirmed: it may still apply when the worker is back, and repeating it is safe (a second ack is
+ * refused as "already acknowledged").
+ */
+export type ActionOutcome = { ok: true; state: IncidentView } | { ok: false; message: string; unavailable?: { retryAfterS: number } };
+
+/** How long a person waits for an action's answer before being told to retry (an ack answers in well under a second). */
+export const ACTION_DEADLINE_MS = 5000;
 
 export async function applyAction(
   deps: { temporal: Client; incidents: IncidentStore },
@@ -45,13 +60,25 @@ export async function applyAction(
   update: Update,
   args: ActionArgs,
 ): Promise<ActionOutcome> {
-  const handle = deps.temporal.workflow.getHandle(incident.workflowId, incident.runId);
-  const payload = action === 'snooze' ? { actor: args.actor, note: args.note, durationMs: parseDuration(args.duration!)! } : args;
+  // The workflow id's latest run: continue-as-new carries the incident on in a new run, which the
+  // stored run id may not name yet; the incident id makes a later incident's run refuse it.
+  const handle = deps.temporal.workflow.getHandle(incident.workflowId);
+  const base = { ...args, incidentId: incident.id };
+  const payload = action === 'snooze' ? { actor: args.actor, note: args.note, incidentId: incident.id, durationMs: parseDuration(args.duration!)! } : base;
   try {
-    const state = await handle.executeUpdate(update as typeof acknowledgeUpdate, { args: [payload as { actor: string }] });
+    const state = await deps.temporal.connection.withDeadline(Date.now() + ACTION_DEADLINE_MS, () =>
+      handle.executeUpdate(update as typeof acknowledgeUpdate, { args: [payload as { actor: string }] }),
+    );
     return { ok: true, state };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) return { ok: false, message: err.cause?.message ?? err.message };
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(err)) {
+      return {
+        ok: false,
+        message: `no answer from Klaxon's worker within ${ACTION_DEADLINE_MS / 1000}s: the ${action} is not confirmed (it may still apply when the worker is back); retry`,
+        unavailable: { retryAfterS: 5 },
+      };
+    }
     if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error).message)) {
       // The workflow is gone (resolved and finished): a no-op, but an audited one.
       await deps.incidents.appendExternal(incident.id, incident.tenant, { kind: 'action.rejected', actor: args.actor, details: { action, reason: `incident is ${incident.status}` } });
@@ -59,4 +86,10 @@ export async function applyAction(
     }
     throw err;
   }
+}
+
+/** Temporal itself unreachable, or the call's deadline passed (gRPC UNAVAILABLE / DEADLINE_EXCEEDED). */
+function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+  return code === 14 || code === 4;
 }

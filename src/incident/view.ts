@@ -32,6 +32,13 @@ export interface IncidentView {
   /** Severity after classification (what pages are based on); `declaredSeverity` is the alert's own. */
   severity: Severity;
   declaredSeverity: Severity;
+  /**
+   * Paging cycles: 0 until the first acknowledgement; +1 each time the incident fires again after
+   * one (ack timeout, unack, snooze end, escalate or reassign while acknowledged).
+   */
+  cycle?: number;
+  /** Set on the one notice sent when an incident fired and resolved before Klaxon paged anyone. */
+  unpaged?: boolean;
   alertname: string;
   service: string;
   startedAt: string;

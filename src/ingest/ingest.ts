@@ -1,12 +1,13 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { AlertmanagerAlert, AlertmanagerPayload } from '../alertmanager/payload';
 import type { TenantConfig } from '../config/schema';
-import type { AlertView } from '../incident/view';
+import type { AlertView, IncidentView } from '../incident/view';
 import { incidentId, incidentWorkflowId } from '../incident/ids';
 import { maxSeverity, severityOf } from '../incident/severity';
 import { KlaxonAlertName, KlaxonService, KlaxonSeverity, KlaxonStatus, KlaxonTenant } from '../temporal/searchAttributes';
-import { alertsSignal, INCIDENT_WORKFLOW, type AlertsUpdate } from '../../workflows/definitions';
+import { alertsSignal, INCIDENT_WORKFLOW, type AlertsUpdate, type IncidentInput } from '../../workflows/definitions';
+import { IncidentState } from '../../workflows/incidentState';
 import type { incidentWorkflow } from '../../workflows/incident';
 import { alertsReceived, incidentsStarted } from '../metrics';
 import { groupDigest, Lru } from './digest';
@@ -50,11 +51,19 @@ export function groupsOf(payload: AlertmanagerPayload, groupBy: TenantConfig['gr
  * signals the running one when the group changed, and does nothing for an unchanged re-send.
  */
 export class IngestService {
-  private readonly seen = new Lru<{ digest: string; incidentId?: string }>(100_000);
+  /** Per group: its digest, incident, and each alert's status as last handed over (for deltas). */
+  private readonly seen = new Lru<Seen>(100_000);
 
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /**
+     * Whether an incident has ended, from the shared audit store: the cache is this process's
+     * memory, but a resolve may have happened anywhere (a person, resolveAfter, another replica).
+     */
+    private readonly hasEnded: (incidentId: string) => Promise<boolean> = async () => false,
+    /** Records a new incident as accepted (the audit store), so its id answers before the worker runs. */
+    private readonly accepted: (incident: IncidentView & { groupKey: string }) => Promise<void> = async () => undefined,
   ) {}
 
   async ingest(tenantName: string, tenant: TenantConfig, payload: AlertmanagerPayload): Promise<IngestedIncident[]> {
@@ -65,19 +74,25 @@ export class IngestService {
   private async ingestGroup(tenant: string, group: Group): Promise<IngestedIncident> {
     const workflowId = incidentWorkflowId(tenant, group.key);
     const digest = groupDigest(group.alerts);
-    const known = this.seen.get(workflowId);
-    if (known?.digest === digest) return { workflowId, incidentId: known.incidentId, outcome: 'unchanged' };
+    let known = this.seen.get(workflowId);
+    if (known?.digest === digest) {
+      // A re-send costs no Temporal write, but one read: an incident that ended elsewhere while
+      // its alerts still fire must open a new one, not be answered from a stale cache.
+      const ended = known.incidentId !== undefined && firingIn(group) && (await this.hasEnded(known.incidentId).catch(() => false));
+      if (!ended) return { workflowId, incidentId: known.incidentId, outcome: 'unchanged' };
+      this.seen.delete(workflowId);
+      known = undefined;
+    }
 
     const receivedAt = new Date().toISOString();
-    const firing = group.alerts.some((a) => a.status === 'firing');
+    const firing = firingIn(group);
     if (!firing) {
       // Resolving something that is not open must not open an incident just to close it.
       try {
         const handle = this.client.workflow.getHandle(workflowId);
-        await handle.signal(alertsSignal, { alerts: group.alerts, receivedAt });
-        const runId = (await handle.describe()).runId;
-        const id = incidentId(tenant, workflowId, runId);
-        this.seen.set(workflowId, { digest, incidentId: id });
+        await handle.signal(alertsSignal, { alerts: known?.incidentId ? changedSince(known, group.alerts) : group.alerts, receivedAt });
+        const id = incidentId(tenant, workflowId, await incidentRunId(handle));
+        this.seen.set(workflowId, remembered(digest, group.alerts, id));
         return { workflowId, incidentId: id, outcome: 'updated' };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
@@ -90,11 +105,12 @@ export class IngestService {
 
     const update: AlertsUpdate = { alerts: group.alerts, receivedAt };
     const handle = this.client.workflow.getHandle(workflowId);
-    // Known and open: the group changed, hand the change to the running incident.
+    // Known and open: the group changed, hand the change to the running incident — only the alerts
+    // that changed, so a large group does not put itself into history again on every change.
     if (known?.incidentId) {
       try {
-        await handle.signal(alertsSignal, update);
-        this.seen.set(workflowId, { digest, incidentId: known.incidentId });
+        await handle.signal(alertsSignal, { alerts: changedSince(known, group.alerts), receivedAt });
+        this.seen.set(workflowId, remembered(digest, group.alerts, known.incidentId));
         return { workflowId, incidentId: known.incidentId, outcome: 'updated' };
       } catch (err) {
         // Its run has completed (resolved): this firing is a new incident.
@@ -106,24 +122,61 @@ export class IngestService {
     let id: string;
     let outcome: IngestedIncident['outcome'];
     try {
+      const input: IncidentInput = { tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt, truncatedAlerts: group.truncatedAlerts };
       const started = await this.client.workflow.start<typeof incidentWorkflow>(INCIDENT_WORKFLOW, {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [{ tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt, truncatedAlerts: group.truncatedAlerts }],
+        args: [input],
         typedSearchAttributes: searchAttributesFor(tenant, group),
       });
       id = incidentId(tenant, workflowId, started.firstExecutionRunId);
       outcome = 'started';
       incidentsStarted.inc({ tenant });
+      // The same view the workflow will write, from the same pure code; a store that is down only
+      // delays readability, never the page.
+      const view = new IncidentState(input, workflowId, started.firstExecutionRunId, new Date(receivedAt)).view();
+      await this.accepted({ ...view, groupKey: group.key }).catch(() => undefined);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       await handle.signal(alertsSignal, update);
-      id = incidentId(tenant, workflowId, (await handle.describe()).runId);
+      id = incidentId(tenant, workflowId, await incidentRunId(handle));
       outcome = 'updated';
     }
-    this.seen.set(workflowId, { digest, incidentId: id });
+    this.seen.set(workflowId, remembered(digest, group.alerts, id));
     return { workflowId, incidentId: id, outcome };
   }
+}
+
+/**
+ * The run an incident id is made from: the first of its continue-as-new chain (a long incident's
+ * later runs keep the id of the first).
+ */
+async function incidentRunId(handle: WorkflowHandle): Promise<string> {
+  const d = await handle.describe();
+  return d.raw.workflowExecutionInfo?.firstRunId || d.runId;
+}
+
+interface Seen {
+  digest: string;
+  incidentId?: string;
+  /** fingerprint → status; absent for very large groups (they are then signalled whole). */
+  statuses?: Map<string, string>;
+}
+
+/** Statuses are kept for groups up to this size; beyond it memory matters more than history. */
+const MAX_TRACKED_ALERTS = 5000;
+
+function remembered(digest: string, alerts: AlertView[], incidentId?: string): Seen {
+  return { digest, incidentId, statuses: alerts.length <= MAX_TRACKED_ALERTS ? new Map(alerts.map((a) => [a.fingerprint, a.status])) : undefined };
+}
+
+/** The alerts that are new or changed status since the group was last handed to its incident. */
+function changedSince(known: Seen, alerts: AlertView[]): AlertView[] {
+  return known.statuses ? alerts.filter((a) => known.statuses!.get(a.fingerprint) !== a.status) : alerts;
+}
+
+function firingIn(group: Group): boolean {
+  return group.alerts.some((a) => a.status === 'firing');
 }
 
 /** Short keyword values only: Web UI filters, no free text, no secrets. */

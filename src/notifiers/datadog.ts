@@ -49,6 +49,7 @@ async function post(c: DatadogConfig, m: NotificationMessage, ctx: NotifierConte
 
 export const datadogNotifier: Notifier<'datadog'> = {
   type: 'datadog',
+  repageInThread: true,
   maxTextLength: TEXT_MAX,
   send: post,
   update: post,

@@ -49,11 +49,14 @@ function fitText(message: NotificationMessage, max: number | undefined): Notific
  * queue, the notifier's send or update, metrics; any error that escapes is a DeliveryError that
  * carries no secret of the receiver.
  */
-export async function deliver(req: DeliveryRequest, ctx: NotifierContext, opts: DeliverOptions = {}): Promise<DeliveryResult> {
-  return deliverOnce(req, ctx, opts, new Set());
+export async function deliver(req: DeliveryRequest, ctx: NotifierContext, opts: DeliverOptions = {}): Promise<DeliveryResult & { deliveredBy?: string }> {
+  // Every vendor request of this delivery is aborted when the caller cancels (an ack mid-send).
+  const signal = opts.signal;
+  const bound: NotifierContext = signal ? { ...ctx, http: { send: (r) => ctx.http.send({ ...r, signal: r.signal ?? signal }) } } : ctx;
+  return deliverOnce(req, bound, opts, new Set());
 }
 
-async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: DeliverOptions, visited: Set<string>): Promise<DeliveryResult> {
+async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: DeliverOptions, visited: Set<string>): Promise<DeliveryResult & { deliveredBy?: string }> {
   const { tenant, receiverName, receiver } = req;
   const channel = receiver.type;
   const notifier = notifierFor(channel);
@@ -67,15 +70,15 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
     const fallback = fallbackName && !visited.has(fallbackName) ? req.receivers?.[fallbackName] : undefined;
     if (fallbackName && fallback) {
       recordDelivery(tenant, channel, 'fallback');
-      // The thread belongs to the primary's vendor, so the fallback always posts anew, and its
-      // thread is not handed back (it would be stored as the primary's).
+      // The thread belongs to the primary's vendor, so the fallback posts anew; what it returns is
+      // the fallback's thread, and `deliveredBy` says so (follow-ups go to the fallback, not here).
       const res = await deliverOnce(
         { ...req, receiverName: fallbackName, receiver: fallback, mode: 'send', message: { ...req.message, thread: undefined } },
         ctx,
         opts,
         visited,
       );
-      return { response: `via fallback ${fallbackName}: ${res.response ?? 'delivered'}` };
+      return { thread: res.thread, deliveredBy: res.deliveredBy ?? fallbackName, response: `via fallback ${fallbackName}: ${res.response ?? 'delivered'}` };
     }
     recordDelivery(tenant, channel, 'circuit_open');
     throw new CircuitOpenError(tenant, receiverName, admission.retryAfterMs);
@@ -97,8 +100,9 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
+    const repage = message.kind === 'firing' || message.kind === 'escalated';
     const result =
-      req.mode === 'update' && notifier.update && message.thread
+      req.mode === 'update' && notifier.update && message.thread && (!repage || notifier.repageInThread)
         ? await notifier.update(receiver, { ...message, thread: message.thread }, ctx)
         : await notifier.send(receiver, message, ctx);
     breakers.recordSuccess(tenant, receiverName);

@@ -92,6 +92,7 @@ async function sendMail(c: EmailConfig, m: NotificationMessage, replyTo?: Thread
 
 export const emailNotifier: Notifier<'email'> = {
   type: 'email',
+  repageInThread: true,
   maxTextLength: TEXT_MAX,
   async send(c, m) {
     const sent = await sendMail(c, m);

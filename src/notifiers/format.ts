@@ -50,10 +50,15 @@ export function facts(incident: IncidentView, m?: NotificationMessage): Array<[s
   return out;
 }
 
-/** The one-line headline: "🔥 [FIRING] title". */
+/**
+ * The one-line headline: "🔥 [FIRING] title". The status appears once: a title that already starts
+ * with one (the default title template's "[FIRING:2] …") keeps it, and only the emoji is added.
+ */
 export function headline(m: NotificationMessage): string {
-  return `${statusEmoji(m.kind)} [${statusLabel(m.kind)}] ${m.title}`;
+  return STARTS_WITH_STATUS.test(m.title) ? `${statusEmoji(m.kind)} ${m.title}` : `${statusEmoji(m.kind)} [${statusLabel(m.kind)}] ${m.title}`;
 }
+
+const STARTS_WITH_STATUS = /^\[(FIRING|ESCALATED|ACKNOWLEDGED|RESOLVED|TEST)(:\d+)?\]/i;
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

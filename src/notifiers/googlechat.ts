@@ -56,6 +56,7 @@ async function post(c: GoogleChatConfig, m: NotificationMessage, ctx: NotifierCo
 
 export const googlechatNotifier: Notifier<'googlechat'> = {
   type: 'googlechat',
+  repageInThread: true,
   maxTextLength: TEXT_MAX,
   // Google Chat: one message per second per space.
   defaultRateLimit: { per: 1, everyMs: 1000 },

@@ -17,6 +17,8 @@ export interface HttpRequest {
    * (Telegram's `parameters.retry_after`, Discord's `retry_after`): returns milliseconds.
    */
   retryAfterFromBody?: (text: string) => number | undefined;
+  /** Aborts the request (the send was cancelled: an ack arrived while the vendor was slow). */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -62,7 +64,7 @@ export function createHttpDelivery(): HttpDelivery {
           body,
           headersTimeout: req.timeoutMs,
           bodyTimeout: req.timeoutMs,
-          signal: AbortSignal.timeout(req.timeoutMs),
+          signal: req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs)]) : AbortSignal.timeout(req.timeoutMs),
         });
       } catch (err) {
         const msg = redact(`${method} ${req.url} failed: ${(err as Error).message}`, secrets);

@@ -77,6 +77,7 @@ async function resolveTransition(c: JiraConfig, ctx: NotifierContext, key: strin
 
 export const jiraNotifier: Notifier<'jira'> = {
   type: 'jira',
+  repageInThread: true,
   maxTextLength: TEXT_MAX,
   async send(c, m, ctx) {
     const res = await call(c, ctx, 'POST', api(c, 'issue'), { fields: jiraIssueFields(c, m) });

@@ -1,4 +1,5 @@
 import type { ReceiverOf } from '../config/receivers';
+import { allVendorKeys, vendorKey } from './vendorKey';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { appendPath, withQuery } from './format';
 import { cutWithEllipsis, truncateText } from './truncate';
@@ -30,7 +31,7 @@ export function opsgenieCreateBody(c: OpsgenieConfig, m: NotificationMessage) {
   }
   return {
     message: cutWithEllipsis(m.title, LIMITS.message),
-    alias: inc.id.slice(0, LIMITS.alias),
+    alias: vendorKey(inc, LIMITS.alias),
     description: truncateText(m.text, LIMITS.description),
     responders: c.responders,
     tags: c.tags,
@@ -53,10 +54,14 @@ function alertUrl(c: OpsgenieConfig, alias: string, action: 'acknowledge' | 'clo
 }
 
 async function deliver(c: OpsgenieConfig, m: NotificationMessage, ctx: NotifierContext) {
-  const alias = m.incident.id.slice(0, LIMITS.alias);
+  // One alias per paging cycle (vendorKey.ts): an acknowledged Opsgenie alert only counts up on a
+  // re-create with its alias, it does not notify anyone again.
+  const alias = vendorKey(m.incident, LIMITS.alias);
   const note = cutWithEllipsis(`${m.title}\n${m.text}`, 25_000);
   if (m.kind === 'resolved') {
-    const id = await call(c, alertUrl(c, alias, 'close'), { user: 'Klaxon', source: 'klaxon', note }, ctx);
+    // Earlier cycles' alerts were acknowledged, not closed: close every one.
+    let id = '';
+    for (const a of allVendorKeys(m.incident, LIMITS.alias)) id = await call(c, alertUrl(c, a, 'close'), { user: 'Klaxon', source: 'klaxon', note }, ctx);
     return { thread: { alias }, response: `close requested ${id}` };
   }
   if (m.kind === 'acknowledged') {
@@ -71,6 +76,7 @@ async function deliver(c: OpsgenieConfig, m: NotificationMessage, ctx: NotifierC
 
 export const opsgenieNotifier: Notifier<'opsgenie'> = {
   type: 'opsgenie',
+  repageInThread: true,
   maxTextLength: LIMITS.description,
   send: deliver,
   update: deliver,

@@ -2,10 +2,12 @@ import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { DeliveryError } from './errors';
 import { cutWithEllipsis, truncateText } from './truncate';
+import { allVendorKeys, vendorKey } from './vendorKey';
 
 /**
- * PagerDuty Events API v2 (POST /v2/enqueue). The incident id is the dedup_key, so trigger,
- * acknowledge and resolve all address the same PagerDuty alert without storing anything.
+ * PagerDuty Events API v2 (POST /v2/enqueue). The dedup_key is the incident id (plus `~<cycle>`
+ * after the first re-page cycle, see vendorKey.ts), so trigger, acknowledge and resolve address the
+ * same PagerDuty alert without storing anything; a resolve resolves every cycle's alert.
  */
 
 type PagerDutyConfig = ReceiverOf<'pagerduty'>;
@@ -22,10 +24,10 @@ export function pagerdutyAction(m: NotificationMessage): 'trigger' | 'acknowledg
   return 'trigger';
 }
 
-export function pagerdutyEvent(c: PagerDutyConfig, m: NotificationMessage) {
+export function pagerdutyEvent(c: PagerDutyConfig, m: NotificationMessage, dedupKey = vendorKey(m.incident, DEDUP_MAX)) {
   const inc = m.incident;
   const action = pagerdutyAction(m);
-  const base = { routing_key: c.routingKey.reveal(), event_action: action, dedup_key: inc.id.slice(0, DEDUP_MAX) };
+  const base = { routing_key: c.routingKey.reveal(), event_action: action, dedup_key: dedupKey };
   if (action !== 'trigger') return base;
   return {
     ...base,
@@ -54,16 +56,27 @@ export function pagerdutyEvent(c: PagerDutyConfig, m: NotificationMessage) {
 }
 
 async function enqueue(c: PagerDutyConfig, m: NotificationMessage, ctx: NotifierContext) {
+  // Earlier cycles' alerts were acknowledged at PagerDuty, not resolved: the resolve closes them too.
+  if (pagerdutyAction(m) === 'resolve') {
+    const keys = allVendorKeys(m.incident, DEDUP_MAX);
+    for (const k of keys.slice(0, -1)) await enqueueOne(c, m, ctx, k);
+    return enqueueOne(c, m, ctx, keys[keys.length - 1]);
+  }
+  return enqueueOne(c, m, ctx, vendorKey(m.incident, DEDUP_MAX));
+}
+
+async function enqueueOne(c: PagerDutyConfig, m: NotificationMessage, ctx: NotifierContext, dedupKey: string) {
   const key = c.routingKey.reveal();
-  const res = await ctx.http.send({ url: c.apiUrl, body: pagerdutyEvent(c, m), timeoutMs: c.timeout, secrets: [key] });
+  const res = await ctx.http.send({ url: c.apiUrl, body: pagerdutyEvent(c, m, dedupKey), timeoutMs: c.timeout, secrets: [key] });
   // 202 {"status":"success","message":"Event processed","dedup_key":"…"}
   const out = res.json<{ status?: string; message?: string; dedup_key?: string }>();
   if (out.status !== 'success') throw new DeliveryError(`pagerduty did not accept the event: ${out.message ?? res.text.slice(0, 200)}`, { retryable: false, status: res.status, vendorMessage: out.message });
-  return { thread: { dedupKey: out.dedup_key ?? m.incident.id }, response: `${pagerdutyAction(m)} ${out.message ?? 'accepted'}` };
+  return { thread: { dedupKey: out.dedup_key ?? dedupKey }, response: `${pagerdutyAction(m)} ${out.message ?? 'accepted'}` };
 }
 
 export const pagerdutyNotifier: Notifier<'pagerduty'> = {
   type: 'pagerduty',
+  repageInThread: true,
   // PagerDuty: 120 events per minute per integration key.
   defaultRateLimit: { per: 120, everyMs: 60_000 },
   send: enqueue,

@@ -52,6 +52,7 @@ export function servicenowCreateBody(c: ServiceNowConfig, m: NotificationMessage
 
 export const servicenowNotifier: Notifier<'servicenow'> = {
   type: 'servicenow',
+  repageInThread: true,
   maxTextLength: TEXT_MAX,
   async send(c, m, ctx) {
     const rec = await call(c, ctx, 'POST', tableUrl(c), servicenowCreateBody(c, m));

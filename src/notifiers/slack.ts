@@ -101,6 +101,7 @@ async function postWebhook(c: SlackConfig, m: NotificationMessage, ctx: Notifier
 
 export const slackNotifier: Notifier<'slack'> = {
   type: 'slack',
+  repageInThread: true,
   maxTextLength: SECTION_MAX,
   // Slack allows about one message per second per channel (short bursts tolerated).
   defaultRateLimit: { per: 1, everyMs: 1000 },
@@ -131,7 +132,14 @@ export const slackNotifier: Notifier<'slack'> = {
       await callApi(
         c,
         'chat.postMessage',
-        { channel, thread_ts: ts, text: truncateText(`${headline(m)}${who}\n${escapeMrkdwn(m.text)}`, 4000), ...identity(c) },
+        {
+          channel,
+          thread_ts: ts,
+          text: truncateText(`${headline(m)}${who}\n${escapeMrkdwn(m.text)}`, 4000),
+          // A re-page in the thread must reach the channel too (chat.postMessage reply_broadcast).
+          ...(m.kind === 'firing' || m.kind === 'escalated' ? { reply_broadcast: true } : {}),
+          ...identity(c),
+        },
         ctx,
       );
       done.push('replied');

@@ -62,6 +62,7 @@ async function sendMessage(c: TelegramConfig, m: NotificationMessage, ctx: Notif
 
 export const telegramNotifier: Notifier<'telegram'> = {
   type: 'telegram',
+  repageInThread: true,
   maxTextLength: TELEGRAM_TEXT_MAX,
   // Telegram: avoid more than one message per second in a chat.
   defaultRateLimit: { per: 1, everyMs: 1000 },

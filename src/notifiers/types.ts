@@ -52,6 +52,12 @@ export interface Notifier<T extends ReceiverType = ReceiverType> {
   type: T;
   /** Longest text the channel accepts; longer texts are truncated with "… and N more alerts". */
   maxTextLength?: number;
+  /**
+   * A re-page (firing/escalated) to a receiver that already has the incident's thread goes through
+   * `update` — a comment on the one ticket, a reply that notifies in the thread — instead of a
+   * second ticket or message. Unset where `update` only edits silently (a re-page must wake someone).
+   */
+  repageInThread?: boolean;
   /** Vendor default rate limit when the receiver config sets none. */
   defaultRateLimit?: { per: number; everyMs: number };
   send(config: ReceiverOf<T>, message: NotificationMessage, ctx: NotifierContext): Promise<DeliveryResult>;

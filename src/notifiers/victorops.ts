@@ -46,6 +46,7 @@ async function post(c: VictorOpsConfig, m: NotificationMessage, ctx: NotifierCon
 
 export const victoropsNotifier: Notifier<'victorops'> = {
   type: 'victorops',
+  repageInThread: true,
   maxTextLength: TEXT_MAX,
   send: post,
   update: post,

@@ -44,6 +44,7 @@ export function zendeskTicket(c: ZendeskConfig, m: NotificationMessage) {
 
 export const zendeskNotifier: Notifier<'zendesk'> = {
   type: 'zendesk',
+  repageInThread: true,
   maxTextLength: TEXT_MAX,
   async send(c, m, ctx) {
     const t = await call(c, ctx, 'POST', appendPath(c.url, 'api', 'v2', 'tickets.json'), zendeskTicket(c, m));

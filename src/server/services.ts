@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import type { ConfigStore } from '../config/store';
 import type { Database } from '../store/db';
 import type { IncidentStore } from '../store/incidents';
@@ -8,6 +8,8 @@ import type { IngestService } from '../ingest/ingest';
 export interface Services {
   config: ConfigStore;
   temporal: Client;
+  /** A connection without the client's retries, for health checks that must answer and end on time. */
+  temporalProbe?: Connection;
   db: Database;
   incidents: IncidentStore;
   ingest: IngestService;

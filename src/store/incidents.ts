@@ -29,6 +29,9 @@ const COLUMNS = `id, tenant, workflow_id AS "workflowId", run_id AS "runId", gro
   service, severity, declared_severity AS "declaredSeverity", status, labels, started_at AS "startedAt",
   acknowledged_at AS "acknowledgedAt", acknowledged_by AS "acknowledgedBy", resolved_at AS "resolvedAt", updated_at AS "updatedAt"`;
 
+/** First sequence number of events written from outside the incident's workflow. */
+export const EXTERNAL_SEQ_BASE = 1_000_000_000;
+
 /** Incidents and their append-only timeline. Every write is idempotent, so activities may retry. */
 export class IncidentStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -100,12 +103,40 @@ export class IncidentStore {
    * Appends an event from outside the workflow (e.g. an ack for an incident whose workflow has
    * already completed), numbered after the workflow's own events.
    */
+  /**
+   * The incident as accepted by the webhook, before its workflow has run: the id a 202 returns is
+   * readable at once. Insert-only: whatever the workflow has written already wins.
+   */
+  async accept(incident: IncidentView & { groupKey: string }): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO incidents (id, tenant, workflow_id, run_id, group_key, title, alertname, service, severity,
+         declared_severity, status, labels, started_at, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13, now()) ON CONFLICT (id) DO NOTHING`,
+      [
+        incident.id, incident.tenant, incident.workflowId, incident.runId, incident.groupKey, incident.title,
+        incident.alertname, incident.service, incident.severity, incident.declaredSeverity, incident.status,
+        JSON.stringify(incident.commonLabels), incident.startedAt,
+      ],
+    );
+  }
+
+  /**
+   * An event from outside the workflow (an action refused after its run ended). Sequence numbers
+   * below EXTERNAL_SEQ_BASE belong to the workflow alone (some are reserved for its notices), so
+   * these take numbers above it and can never displace one of the workflow's own events.
+   */
   async appendExternal(id: string, tenant: string, e: { kind: string; actor: string; details: Record<string, unknown> }): Promise<void> {
     await this.pool.query(
       `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
-       SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, now(), $3, $4, $5 FROM incident_events WHERE incident_id = $1`,
-      [id, tenant, e.kind, e.actor, JSON.stringify(e.details)],
+       SELECT $1, $2, COALESCE(MAX(seq), $6 - 1) + 1, now(), $3, $4, $5 FROM incident_events WHERE incident_id = $1 AND seq >= $6`,
+      [id, tenant, e.kind, e.actor, JSON.stringify(e.details), EXTERNAL_SEQ_BASE],
     );
+  }
+
+  /** True when the incident is recorded as resolved (an unknown id is not ended: it may not be written yet). */
+  async hasEnded(id: string): Promise<boolean> {
+    const r = await this.pool.query<{ status: string }>('SELECT status FROM incidents WHERE id = $1', [id]);
+    return r.rows[0]?.status === 'resolved';
   }
 
   async get(id: string): Promise<IncidentRow | undefined> {

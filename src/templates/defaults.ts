@@ -5,7 +5,7 @@
 export const DEFAULT_TEMPLATES = {
   title: '[{{upper status}}{{#if (eq status "firing")}}:{{firingCount}}{{/if}}] {{incident.title}}',
   text: [
-    '{{#if (eq kind "resolved")}}Resolved: {{incident.title}} after {{since incident.startedAt}}.',
+    '{{#if (eq kind "resolved")}}Resolved: {{incident.title}} after {{since incident.startedAt}}.{{#if incident.unpaged}} It fired at {{incident.startedAt}} and resolved at {{incident.resolvedAt}} while Klaxon was delayed, before anyone was paged.{{/if}}',
     '{{else if (eq kind "acknowledged")}}Acknowledged by {{incident.acknowledgedBy}}: {{incident.title}}{{#if incident.snoozedUntil}} (snoozed until {{incident.snoozedUntil}}){{/if}}.',
     '{{else}}{{upper incident.severity}} {{incident.title}}',
     '{{#if advice}}{{advice}}',

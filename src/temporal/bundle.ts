@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../paths';
 
 /** Source folders that end up in the workflow bundle (workflows import pure helpers from src/). */
-const SOURCES = ['workflows', 'src/incident', 'src/temporal/searchAttributes.ts', 'src/notifiers/types.ts'];
+const SOURCES = ['workflows', 'src/incident', 'src/delivery/pager.ts', 'src/delivery/policy.ts', 'src/temporal/searchAttributes.ts', 'src/notifiers/types.ts'];
 
 function fingerprint(): string {
   const h = createHash('sha256');

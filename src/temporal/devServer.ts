@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -23,6 +23,77 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   stop(): Promise<void>;
+}
+
+/** In the data dir while a Klaxon runs a dev server there: `{ klaxon, watchdog }` process ids. */
+export const PID_FILE = 'temporal.pid';
+
+/**
+ * sh -c script: runs the server ($0 $@) in the background, ends it when stdin reaches EOF (the
+ * parent died) or on SIGTERM/SIGINT, and waits until it has really exited.
+ */
+const WATCHDOG = [
+  // Background jobs of a non-interactive sh read /dev/null unless told otherwise: keep stdin as fd 3.
+  'exec 3<&0',
+  '"$0" "$@" </dev/null 3<&- & pid=$!',
+  '[ -n "$KLAXON_SERVER_PID_FILE" ] && echo "$pid" > "$KLAXON_SERVER_PID_FILE"',
+  '{ cat <&3 >/dev/null; kill -TERM "$pid" 2>/dev/null; sleep 10; kill -KILL "$pid" 2>/dev/null; } & watcher=$!',
+  "trap 'kill -TERM \"$pid\" 2>/dev/null' TERM INT",
+  'code=0; while kill -0 "$pid" 2>/dev/null; do wait "$pid"; c=$?; [ $c -lt 128 ] && code=$c; done',
+  'kill "$watcher" 2>/dev/null; exit $code',
+].join('\n');
+
+/** By command line, so a pid the system has since reused for something else is never signalled. */
+function isDevServer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A pid file left by an earlier Klaxon on this data dir: if that Klaxon still runs, the data dir is
+ * in use (refuse); if it died, end its server (the watchdog should have) before opening the same
+ * SQLite file.
+ */
+async function endStaleServer(pidFile: string, log?: Logger): Promise<void> {
+  let owner: { klaxon?: number; watchdog?: number };
+  try {
+    owner = JSON.parse(readFileSync(pidFile, 'utf8'));
+  } catch {
+    return;
+  }
+  if (owner.klaxon !== process.pid && alive(owner.klaxon)) {
+    throw new Error(`the data dir is in use by another Klaxon (pid ${owner.klaxon}); stop it or use another KLAXON_DATA_DIR`);
+  }
+  // The server itself too, in case its watchdog was killed with the Klaxon.
+  let server: number | undefined;
+  try {
+    server = Number(readFileSync(`${pidFile}.server`, 'utf8').trim()) || undefined;
+  } catch {
+    server = undefined;
+  }
+  for (const pid of [owner.watchdog, server]) {
+    if (!alive(pid) || !isDevServer(pid!)) continue;
+    log?.warn({ pid }, 'ending the Temporal dev server a crashed Klaxon left running');
+    process.kill(pid!, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid!, 'SIGKILL');
+  }
+  rmSync(pidFile, { force: true });
+  rmSync(`${pidFile}.server`, { force: true });
 }
 
 export async function freePort(): Promise<number> {
@@ -57,7 +128,15 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   args.push('--metrics-port', String(await freePort()));
   if (opts.searchAttributes !== false) for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
-  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pidFile = opts.dataDir ? join(opts.dataDir, PID_FILE) : undefined;
+  if (pidFile) await endStaleServer(pidFile, opts.log);
+  // Through a watchdog: our end of its stdin closes when this process dies in any way (kill -9
+  // included), and the watchdog then ends the server, so none is left holding the data dir.
+  const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG, bin, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, KLAXON_SERVER_PID_FILE: pidFile ? `${pidFile}.server` : '' },
+  });
+  if (pidFile) writeFileSync(pidFile, JSON.stringify({ klaxon: process.pid, watchdog: child.pid }) + '\n');
   let output = '';
   const keep = (b: Buffer) => {
     output = (output + b.toString()).slice(-4000);
@@ -88,11 +167,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
     async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (pidFile) for (const f of [pidFile, `${pidFile}.server`]) rmSync(f, { force: true });
     },
   };
 }

@@ -1,5 +1,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { HEARTBEAT_EVERY_MS } from '../delivery/policy';
+
+/** Heartbeats reach the server this often, so an ack's cancellation reaches an in-flight send within about a second. */
+export const HEARTBEAT_THROTTLE = { maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS, defaultHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS };
 
 export const DEFAULT_TASK_QUEUE = 'klaxon';
 
@@ -22,6 +26,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     activities: createActivities(opts.deps),
     // Timers and signals wake workflows; keeping them cached avoids replaying history for each one.
     maxCachedWorkflows: 2000,
+    ...HEARTBEAT_THROTTLE,
   });
   return { worker, connection };
 }

@@ -115,7 +115,7 @@ tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
     await api(`/api/v1/incidents/${id}/resolve`, { actor: 'x' });
   });
 
-  test('the page carries a signed one-click ack link that acknowledges once and cannot be forged', async () => {
+  test('the one-click link: GET only asks (scanners and unfurlers act on nothing), POST acknowledges once, and cannot be forged', async () => {
     const id = await openIncident('link');
     const page = await eventually(async () => receiver.received.map((r) => JSON.parse(r.body)).find((b) => b.incident.id === id), 10_000, 'the page');
     const link: string = page.incident.links.ack;
@@ -123,13 +123,28 @@ tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
     const path = link.replace('http://klaxon.test', '');
     const forged = path.slice(0, -3) + (path.endsWith('aaa') ? 'bbb' : 'aaa');
     expect((await fetch(`${klaxon.url}${forged}`)).status).toBe(400);
+    expect((await fetch(`${klaxon.url}${forged}`, { method: 'POST' })).status).toBe(400);
 
-    const res = await fetch(`${klaxon.url}${path}`);
+    // A mail scanner fetching the link twice: a confirmation page, and the incident still fires.
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${klaxon.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      const html = await res.text();
+      expect(html).toContain(`<form method="post" action="${path}">`);
+      expect(html).toMatch(/Acknowledge/);
+    }
+    const before = ((await (await api(`/api/v1/incidents/${id}/state`)).json()) as { state: { status: string } }).state;
+    expect(before.status).toBe('firing');
+
+    // The person presses the button (a form post): acknowledged, once.
+    const res = await fetch(`${klaxon.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(await res.text()).toMatch(/acknowledged by one-click link/);
-    const again = await fetch(`${klaxon.url}${path}`);
-    expect(again.status).toBe(409);
+    const again = await fetch(`${klaxon.url}${path}`, { method: 'POST' });
+    expect(again.status).toBe(410);
+    expect(await again.text()).toMatch(/already been used/);
+    expect((await fetch(`${klaxon.url}${path}`)).status).toBe(410);
     await api(`/api/v1/incidents/${id}/resolve`, { actor: 'x' });
   });
 

@@ -14,7 +14,7 @@ import { requireTemporalBinary } from '../../src/temporal/binaries';
 import { openDatabase, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { IncidentStore } from '../../src/store/incidents';
-import { NotificationLedger } from '../../src/store/notifications';
+import { NotificationLedger } from '../../src/delivery/ledger';
 import { ModelStore } from '../../src/store/models';
 import { createHttpDelivery } from '../../src/notifiers/http';
 import { exportDataset } from '../../src/anomaly/dataset';
@@ -94,6 +94,7 @@ tenants:
       ledger: new NotificationLedger(db.pool),
       notifier: { http: createHttpDelivery(), now: () => new Date() },
       namespace: 'default',
+      temporal: env.client,
       models,
     });
     taskQueue = `anom-${randomUUID()}`;
@@ -189,6 +190,7 @@ tenants:
       ledger: new NotificationLedger(db.pool),
       notifier: { http: createHttpDelivery(), now: () => new Date() },
       namespace: 'default',
+      temporal: env.client,
       models,
     });
 

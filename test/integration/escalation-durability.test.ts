@@ -103,7 +103,7 @@ tenants:
     slowFirst = true;
     await h.env.sleep(5 * MIN);
     // Wait (real time) until the send reached L2, then kill the worker mid-request.
-    for (let i = 0; i < 100 && l2.received.length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && l2.received.length === before; i++) await new Promise((r) => setTimeout(r, 50));
     expect(l2.received.length).toBe(before + 1);
     worker1.shutdown();
     await running1;

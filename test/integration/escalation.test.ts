@@ -110,7 +110,7 @@ tenants:
 
     // Resolve: exactly the three that were paged get "resolved", once each.
     await handle.executeUpdate(resolveUpdate, { args: [{ actor: 'alice' }] });
-    await handle.result();
+    await h.finished(handle);
     for (const r of [l1, l2, people]) expect(forIncident(r, state.id).map((b) => b.kind)).toEqual(['firing', 'resolved']);
   });
 
@@ -182,6 +182,8 @@ tenants:
     expect(s.status).toBe('firing');
     expect(s.timeline.map((e) => e.kind)).toContain('ack.timeout');
     expect((await notifiedAt(handle)).map((x) => `${x.receiver}@${x.min}`)).toEqual(['l1@0', 'l1@31']);
+    // The re-page is a new paging cycle: vendors that dedupe by key get a new one (PagerDuty, Opsgenie).
+    expect(forIncident(l1, s.id).filter((b) => b.kind === 'firing').map((b) => b.incident.cycle ?? 0)).toEqual([0, 1]);
 
     // Snooze for 20m at minute 34, during the 5m wait: the wait starts over after the snooze (L2 at 34+20+5).
     await handle.executeUpdate(snoozeUpdate, { args: [{ actor: 'alice', durationMs: 20 * MIN }] });
@@ -275,7 +277,7 @@ tenants:
     expect(row?.runId).toBe(now.runId);
 
     await latest.executeUpdate(resolveUpdate, { args: [{ actor: 'x' }] });
-    await latest.result();
+    await h.finished(latest);
     expect(pager.received.map((r) => JSON.parse(r.body)).filter((b) => b.incident.id === first.id && b.kind === 'resolved')).toHaveLength(1);
   });
 });

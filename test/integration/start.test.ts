@@ -19,9 +19,8 @@ describe('klaxon start on embedded defaults', () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
   });
 
-  test('serves the webhook with the demo tenant, persists the incident, and exits 0 on SIGTERM', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'klaxon-start-'));
-    // Reuse the run's workflow bundle so this test measures start-up, not webpack.
+  /** A data dir with the run's workflow bundle (so a start measures start-up, not webpack) and the env for `klaxon start` in it. */
+  async function embeddedEnv(dataDir = mkdtempSync(join(tmpdir(), 'klaxon-start-'))) {
     mkdirSync(join(dataDir, 'cache'), { recursive: true });
     const bundle = process.env.KLAXON_TEST_BUNDLE!;
     cpSync(bundle, join(dataDir, 'cache', bundle.split('/').pop()!));
@@ -40,6 +39,11 @@ describe('klaxon start on embedded defaults', () => {
     delete env.TEMPORAL_ADDRESS;
     delete env.KLAXON_CONFIG;
     delete env.NODE_OPTIONS;
+    return { dataDir, port, env };
+  }
+
+  test('serves the webhook with the demo tenant, persists the incident, and exits 0 on SIGTERM', async () => {
+    const { dataDir, port, env } = await embeddedEnv();
     child = spawn(process.execPath, [join(projectRoot, 'bin', 'klaxon.js'), 'start'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
@@ -65,7 +69,9 @@ describe('klaxon start on embedded defaults', () => {
     const id = incidents[0].incidentId;
     const detail = await eventually(async () => {
       const r = await fetch(`${base}/api/v1/incidents/${id}`, { headers: { authorization: `Bearer ${tokens.KLAXON_DEMO_API_TOKEN}` } });
-      return r.status === 200 ? ((await r.json()) as { incident: { status: string }; timeline: Array<{ kind: string }> }) : undefined;
+      const body = r.status === 200 ? ((await r.json()) as { incident: { status: string }; timeline: Array<{ kind: string }> }) : undefined;
+      // The row exists from the webhook's answer; the timeline once the worker has run the incident.
+      return body && body.timeline.length > 0 ? body : undefined;
     }, 20_000, 'the incident in the audit store');
     expect(detail.incident.status).toBe('firing');
     expect(detail.timeline.map((e) => e.kind)).toContain('opened');
@@ -74,4 +80,47 @@ describe('klaxon start on embedded defaults', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('shutting down');
   }, 120_000);
+
+  test('kill -9 of klaxon start leaves no Temporal server behind, and the next start on the same data dir carries on', async () => {
+    const { dataDir, port, env } = await embeddedEnv();
+    const start = () => {
+      const c = spawn(process.execPath, [join(projectRoot, 'bin', 'klaxon.js'), 'start'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      c.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+      c.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+      return { c, exited: new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code))) };
+    };
+    const base = `http://127.0.0.1:${port}`;
+    let run = start();
+    child = run.c;
+    await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 90_000, `readiness; output:\n${output}`);
+    const server = Number(readFileSync(join(dataDir, 'temporal', 'temporal.pid.server'), 'utf8'));
+    expect(readFileSync(`/proc/${server}/cmdline`, 'utf8')).toContain('start-dev');
+    const tokens = Object.fromEntries(readFileSync(join(dataDir, 'demo.env'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
+    const res = await fetch(`${base}/webhook/demo`, { method: 'POST', headers: { authorization: `Bearer ${tokens.KLAXON_DEMO_WEBHOOK_TOKEN}`, 'content-type': 'application/json' }, body: firing });
+    const id = ((await res.json()) as { incidents: Array<{ incidentId: string }> }).incidents[0].incidentId;
+
+    run.c.kill('SIGKILL');
+    await run.exited;
+    // The watchdog ends the server when its parent is gone: no orphan keeps the port or the SQLite file.
+    await eventually(async () => {
+      try {
+        process.kill(server, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 20_000, 'the orphaned Temporal server to exit');
+
+    run = start();
+    child = run.c;
+    await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 90_000, `readiness after the crash; output:\n${output}`);
+    // The incident opened before the crash is still there and still running.
+    const state = await eventually(async () => {
+      const r = await fetch(`${base}/api/v1/incidents/${id}/state`, { headers: { authorization: `Bearer ${tokens.KLAXON_DEMO_API_TOKEN}` } });
+      return r.status === 200 ? ((await r.json()) as { state: { status: string } }).state : undefined;
+    }, 30_000, 'the incident after the restart');
+    expect(state.status).toBe('firing');
+    run.c.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 240_000);
 });

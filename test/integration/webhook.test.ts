@@ -140,9 +140,12 @@ describe('Alertmanager webhook → incident workflow', () => {
     expect(mine().map((r) => JSON.parse(r.body).kind)).toEqual(['firing', 'resolved']);
 
     // The audit trail has every step, readable through the API.
-    const api = await fetch(`${klaxon.url}/api/v1/incidents/${incidentId}`, { headers: { authorization: `Bearer ${apiToken(a)}` } });
-    expect(api.status).toBe(200);
-    const { incident, timeline } = (await api.json()) as { incident: { status: string }; timeline: Array<{ kind: string; details: Record<string, unknown> }> };
+    // The resolve notice's outcome is written by the notices workflow, just after the incident's run ends.
+    const { incident, timeline } = await eventually(async () => {
+      const api = await fetch(`${klaxon.url}/api/v1/incidents/${incidentId}`, { headers: { authorization: `Bearer ${apiToken(a)}` } });
+      const body = (await api.json()) as { incident: { status: string }; timeline: Array<{ kind: string; details: Record<string, unknown> }> };
+      return api.status === 200 && body.timeline.length >= 7 ? body : undefined;
+    }, 10_000, 'the whole audit trail');
     expect(incident.status).toBe('resolved');
     expect(timeline.map((e) => e.kind)).toEqual(['opened', 'classified', 'policy.selected', 'notified', 'alerts.updated', 'resolved', 'notified']);
     // A new tenant has no model yet: shadow mode says so and pages on the declared severity.

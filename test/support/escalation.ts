@@ -4,19 +4,21 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { ConfigStore } from '../../src/config/store';
 import { requireTemporalBinary } from '../../src/temporal/binaries';
 import { openDatabase, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { IncidentStore } from '../../src/store/incidents';
-import { NotificationLedger } from '../../src/store/notifications';
+import { NotificationLedger } from '../../src/delivery/ledger';
 import { createHttpDelivery } from '../../src/notifiers/http';
 import type { AlertView } from '../../src/incident/view';
 import { incidentWorkflowId } from '../../src/incident/ids';
-import { INCIDENT_WORKFLOW, type IncidentInput } from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW, stateQuery, type IncidentInput } from '../../workflows/definitions';
 import type { incidentWorkflow } from '../../workflows/incident';
 import { installRuntime, testConfig } from './klaxon';
+import { HEARTBEAT_THROTTLE } from '../../src/temporal/worker';
 
 /**
  * The incident workflow on Temporal's time-skipping test server, with the real activities, the
@@ -38,10 +40,14 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
   const makeWorker = (opts: { cache?: boolean } = {}) =>
     Worker.create({
       maxCachedWorkflows: opts.cache === false ? 0 : undefined,
+      ...HEARTBEAT_THROTTLE,
+      // The time-skipping server sometimes rejects a workflow task that starts activities eagerly
+      // ("invalid history builder state"), leaving the workflow stuck; the dev server does not.
+      maxEagerActivityReservationsPerWorkflowTask: 0,
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
-      activities: createActivities({ config, incidents, ledger, notifier: { http: createHttpDelivery(), now: () => new Date() }, namespace: 'default' }),
+      activities: createActivities({ config, incidents, ledger, notifier: { http: createHttpDelivery(), now: () => new Date() }, namespace: 'default', temporal: new Client({ connection: env.connection }) }),
     });
 
   let n = 0;
@@ -74,6 +80,19 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
         taskQueue,
         workflowId: incidentWorkflowId(tenant, groupKey),
         args: [input],
+      });
+    },
+    /**
+     * Waits for an incident's run to end and for its resolve notices, which a detached
+     * workflow finishes after the incident's own run has completed.
+     */
+    async finished(handle: { workflowId: string; result(): Promise<unknown>; query: (q: typeof stateQuery) => Promise<{ id: string }> }) {
+      await handle.result();
+      const { id } = await handle.query(stateQuery);
+      const notices = env.client.workflow.getHandle(`${handle.workflowId}/notices/${id}`);
+      await notices.result().catch((err: Error) => {
+        // Nobody was paged, so there was nothing to tell.
+        if (!/not found/i.test(err.message)) throw err;
       });
     },
     async stop() {

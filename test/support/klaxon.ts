@@ -28,7 +28,7 @@ export function testConfig(yaml: string, env: Record<string, string>) {
  * (DATABASE_URL) or a fresh PGlite, with its own task queue so test files don't steal each
  * other's tasks.
  */
-export async function startTestKlaxon(yaml: string, secrets: Record<string, string>, overrides: Record<string, string> = {}): Promise<Klaxon> {
+export async function startTestKlaxon(yaml: string, secrets: Record<string, string>, overrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<Klaxon> {
   installRuntime();
   const address = process.env.KLAXON_TEST_TEMPORAL_ADDRESS;
   const bundle = process.env.KLAXON_TEST_BUNDLE;
@@ -47,6 +47,7 @@ export async function startTestKlaxon(yaml: string, secrets: Record<string, stri
     config: testConfig(yaml, secrets),
     workflowBundle: { codePath: bundle },
     log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
+    worker: opts.worker,
   });
 }
 
@@ -69,4 +70,43 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms
 /** A unique tenant name per test, so tests sharing one Postgres never see each other's rows. */
 export function uniqueTenant(prefix = 't'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * One tenant's YAML: webhook token `${HOOK}`, API token `${API}`, then `rest` (receivers, policies,
+ * routes…) indented as it stands under the tenant.
+ */
+export function tenantYaml(tenant: string, rest: string): string {
+  return `tenants:\n  ${tenant}:\n    webhook: { token: "\${HOOK}" }\n    api: { token: "\${API}" }\n${rest.replace(/^\n/, '')}`;
+}
+
+/** A tenant with one receiver `ops` (`${URL}`) and a default policy `p` of `steps`. */
+export function opsTenantYaml(tenant: string, steps = '[{ notify: { receivers: [ops] } }]'): string {
+  return tenantYaml(tenant, `    receivers:\n      ops: { type: webhook, url: "\${URL}" }\n    escalationPolicies:\n      p: { steps: ${steps} }\n    defaultPolicy: p\n`);
+}
+
+type OneAlert = { groupKey: string; labels: Record<string, string>; fingerprint: string; status?: 'firing' | 'resolved' };
+
+/** An Alertmanager webhook body (version 4) for a group of one alert. */
+export function alertPayload(alert: OneAlert) {
+  const status = alert.status ?? 'firing';
+  return {
+    version: '4',
+    groupKey: alert.groupKey,
+    status,
+    receiver: 'klaxon',
+    commonLabels: alert.labels,
+    alerts: [{ status, labels: alert.labels, startsAt: new Date().toISOString(), fingerprint: alert.fingerprint }],
+  };
+}
+
+/** POSTs it to the tenant's webhook (bearer `hook`); answers the ingest result, or throws on anything but 202. */
+export async function postAlert(baseUrl: string, tenant: string, alert: OneAlert): Promise<{ incidentId: string; outcome: string }> {
+  const res = await fetch(`${baseUrl}/webhook/${tenant}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer hook', 'content-type': 'application/json' },
+    body: JSON.stringify(alertPayload(alert)),
+  });
+  if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { incidents: Array<{ incidentId: string; outcome: string }> }).incidents[0];
 }

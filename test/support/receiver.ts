@@ -6,6 +6,8 @@ export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+  /** Set when the sender closed the connection before this endpoint answered (a cancelled request). */
+  abortedAt?: number;
 }
 
 /** A local HTTP endpoint that records every request (stands in for a customer's webhook). */
@@ -17,8 +19,11 @@ export async function startReceiver(answer: (r: Received) => Answer | Promise<An
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const r = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const r: Received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       received.push(r);
+      res.on('close', () => {
+        if (!res.writableFinished) r.abortedAt = Date.now();
+      });
       const a = await answer(r);
       if (res.destroyed) return;
       res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
@@ -30,6 +35,12 @@ export async function startReceiver(answer: (r: Received) => Answer | Promise<An
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /** Bodies received so far, parsed (Klaxon's webhook format). */
+    messages: () => received.map((r) => ({ ...JSON.parse(r.body), abortedAt: r.abortedAt, at: r.at })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

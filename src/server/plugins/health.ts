@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../services';
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -9,13 +10,19 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+function probe(k: Services) {
+  return k.temporalProbe ?? k.temporal;
+}
+
 /** /healthz: the process is alive. /readyz: Temporal and Postgres answer, so traffic can come. */
 export const healthPlugin: FastifyPluginAsync = async (app) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = {};
     await Promise.all([
-      withTimeout(app.klaxon.temporal.workflowService.getSystemInfo({}), 2000).then(
+      // Through the probe connection (no retries): a check that keeps retrying after we answered
+      // outlives the request, and the client's close.
+      withTimeout(probe(app.klaxon).workflowService.getSystemInfo({}), 2000).then(
         () => (checks.temporal = 'ok'),
         (err: Error) => (checks.temporal = err.message),
       ),

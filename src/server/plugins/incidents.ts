@@ -40,7 +40,10 @@ export const incidentsPlugin: FastifyPluginAsync = async (app) => {
   r.get('/api/v1/incidents/:id/state', { schema: { params: idParams } }, async (request, reply) => {
     const incident = await findOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
-    const state = await app.klaxon.temporal.workflow.getHandle(incident.workflowId, incident.runId).query(stateQuery);
+    // The latest run carries the incident after continue-as-new; if it belongs to a later incident
+    // of the same alert group, ours has ended and its own (last) run answers.
+    const latest = await app.klaxon.temporal.workflow.getHandle(incident.workflowId).query(stateQuery);
+    const state = latest.id === incident.id ? latest : await app.klaxon.temporal.workflow.getHandle(incident.workflowId, incident.runId).query(stateQuery);
     return { state };
   });
 
@@ -49,7 +52,9 @@ export const incidentsPlugin: FastifyPluginAsync = async (app) => {
       const incident = await findOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
       const outcome = await applyAction(app.klaxon, incident, action, update, request.body as ActionArgs);
-      return outcome.ok ? { state: outcome.state } : reply.code(409).send({ error: 'conflict', message: outcome.message });
+      if (outcome.ok) return { state: outcome.state };
+      if (outcome.unavailable) return reply.code(503).header('retry-after', String(outcome.unavailable.retryAfterS)).send({ error: 'unavailable', message: outcome.message });
+      return reply.code(409).send({ error: 'conflict', message: outcome.message });
     });
   }
 };

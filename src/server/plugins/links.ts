@@ -1,25 +1,69 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { verifyLink } from '../../links/oneClick';
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { verifyLink, type LinkClaims } from '../../links/oneClick';
 import { applyAction } from '../../incident/actions';
+import type { IncidentRow } from '../../store/incidents';
 import { acknowledgeUpdate } from '../../../workflows/definitions';
 
-function page(title: string, line: string): string {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><p>${esc(line)}</p></body></html>`;
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head><body>${body}</body></html>`;
 }
 
-/** GET /a/<token>: the signed one-click "acknowledge" link in messages; answers one line of HTML. */
+const line = (title: string, text: string) => page(title, `<p>${esc(text)}</p>`);
+
+/**
+ * The signed one-click "acknowledge" link in messages. GET only shows what the link would do and a
+ * button: mail scanners and chat unfurlers fetch links, and must not acknowledge anything. The
+ * button POSTs, which acts once: a link is single-use (its hash is recorded when used).
+ */
 export const linksPlugin: FastifyPluginAsync = async (app) => {
-  app.get<{ Params: { token: string } }>('/a/:token', async (request, reply) => {
+  // The confirmation form posts no fields; accept (and ignore) its body.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  /** The link's incident, or the answer that ends the request (disabled, forged, expired, used, unknown). */
+  async function resolveLink(token: string, reply: FastifyReply): Promise<{ incident: IncidentRow; claims: LinkClaims; hash: string } | undefined> {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     const key = app.klaxon.config.config.server.linkSigningKey;
-    if (!key) return reply.code(404).send(page('Klaxon', 'One-click links are not enabled.'));
-    const check = verifyLink(request.params.token, key.reveal());
-    if (!check.ok) return reply.code(check.reason === 'expired' ? 410 : 400).send(page('Klaxon', `This link is ${check.reason === 'expired' ? 'expired' : 'not valid'}.`));
+    if (!key) return void reply.code(404).send(line('Klaxon', 'One-click links are not enabled.'));
+    const check = verifyLink(token, key.reveal());
+    if (!check.ok) return void reply.code(check.reason === 'expired' ? 410 : 400).send(line('Klaxon', `This link is ${check.reason === 'expired' ? 'expired' : 'not valid'}.`));
     const incident = await app.klaxon.incidents.get(check.claims.i);
-    if (!incident || incident.tenant !== check.claims.t) return reply.code(404).send(page('Klaxon', 'No such incident.'));
-    const outcome = await applyAction(app.klaxon, incident, 'ack', acknowledgeUpdate, { actor: check.claims.u ?? 'one-click link' });
-    if (!outcome.ok) return reply.code(409).send(page('Klaxon', `${incident.title}: not acknowledged, ${outcome.message}.`));
-    return reply.send(page('Acknowledged', `${incident.title}: acknowledged by ${outcome.state.acknowledgedBy}.`));
+    if (!incident || incident.tenant !== check.claims.t) return void reply.code(404).send(line('Klaxon', 'No such incident.'));
+    const hash = createHash('sha256').update(token).digest('hex');
+    const used = await app.klaxon.db.pool.query('SELECT 1 FROM used_links WHERE token_hash = $1', [hash]);
+    if (used.rowCount) return void reply.code(410).send(line('Klaxon', `${incident.title}: this link has already been used.`));
+    return { incident, claims: check.claims, hash };
+  }
+
+  app.get<{ Params: { token: string } }>('/a/:token', async (request, reply) => {
+    const found = await resolveLink(request.params.token, reply);
+    if (!found) return reply;
+    const { incident } = found;
+    return reply.send(
+      page(
+        `Acknowledge ${incident.title}?`,
+        `<h1>${esc(incident.title)}</h1><p>Status: ${esc(incident.status)} · severity ${esc(incident.severity)} · since ${esc(incident.startedAt)}</p>` +
+          `<form method="post" action="/a/${esc(request.params.token)}"><button type="submit">Acknowledge</button></form>`,
+      ),
+    );
+  });
+
+  app.post<{ Params: { token: string } }>('/a/:token', async (request, reply) => {
+    const found = await resolveLink(request.params.token, reply);
+    if (!found) return reply;
+    const { incident, claims, hash } = found;
+    // Claimed before acting: of two clicks racing, one acts and the other is told the link is used.
+    const claimed = await app.klaxon.db.pool.query('INSERT INTO used_links (token_hash, incident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [hash, incident.id]);
+    if (!claimed.rowCount) return reply.code(410).send(line('Klaxon', `${incident.title}: this link has already been used.`));
+    const outcome = await applyAction(app.klaxon, incident, 'ack', acknowledgeUpdate, { actor: claims.u ?? 'one-click link' });
+    if (!outcome.ok && outcome.unavailable) {
+      // Not confirmed: give the link back so the person can press again.
+      await app.klaxon.db.pool.query('DELETE FROM used_links WHERE token_hash = $1', [hash]).catch(() => undefined);
+      return reply.code(503).header('retry-after', String(outcome.unavailable.retryAfterS)).send(line('Klaxon', `${incident.title}: ${outcome.message}.`));
+    }
+    if (!outcome.ok) return reply.code(409).send(line('Klaxon', `${incident.title}: not acknowledged, ${outcome.message}.`));
+    return reply.send(line('Acknowledged', `${incident.title}: acknowledged by ${outcome.state.acknowledgedBy}.`));
   });
 };

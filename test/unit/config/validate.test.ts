@@ -90,6 +90,16 @@ describe('tenant configuration', () => {
     expect(r.ok ? [] : r.problems.map((p) => p.path)).toContain('tenants.acme.templates.webhook.text');
   });
 
+  test('template overrides are rendered at validation against a sparse incident: a field the group may lack is a config error', () => {
+    const r = parseConfig(valid.replace('    defaultPolicy: standard', '    defaultPolicy: standard\n    templates:\n      text: "{{incident.commonLabels.instance}} is down"'), env);
+    expect(r.ok).toBe(false);
+    const problem = r.ok ? undefined : r.problems.find((p) => p.path === 'tenants.acme.templates.text');
+    expect(problem?.message).toMatch(/fails for a firing incident with only an alertname label.*instance/);
+    // Guarded, it renders everywhere and passes.
+    const ok = parseConfig(valid.replace('    defaultPolicy: standard', '    defaultPolicy: standard\n    templates:\n      text: "{{#if incident.commonLabels.instance}}{{incident.commonLabels.instance}}{{else}}{{incident.title}}{{/if}} is down"'), env);
+    expect(ok.ok ? [] : ok.problems).toEqual([]);
+  });
+
   test('durations are parsed once, in the units people write', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('1h30m')).toBe(5_400_000);

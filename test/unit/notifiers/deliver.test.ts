@@ -103,7 +103,9 @@ describe('deliver()', () => {
     // Open: the message goes to the fallback (PagerDuty), Slack is not called.
     const viaFallback = await deliver(req(broken, { receivers }), ctx(), opts);
     expect(viaFallback.response).toMatch(/^via fallback pager:/);
-    expect(viaFallback.thread).toBeUndefined();
+    // The fallback's own reference comes back, named as the fallback's: follow-ups go there.
+    expect(viaFallback.deliveredBy).toBe('pager');
+    expect(viaFallback.thread).toEqual({ dedupKey: expect.any(String) });
     expect(slack.requests).toHaveLength(5);
     expect(pd.requests).toHaveLength(1);
 

@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { opsgenie } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, receiver } from '../../support/vendors/messages';
 import { opsgenieNotifier, opsgenieBaseUrl } from '../../../src/notifiers/opsgenie';
 import { opsgenieReceiver } from '../../../src/config/receivers';
 import { withEnv } from '../../../src/config/secret';
@@ -40,6 +40,15 @@ describe('opsgenie', () => {
     expect([close.method, close.path, close.query.get('identifierType')]).toEqual(['POST', '/v2/alerts/inc-7f3a9c/close', 'alias']);
     expectDocumentedShape(ack.json(), { example: fx.exampleAcknowledge, required: ['user', 'source', 'note'] });
     expect(ack.json().user).toBe('alice');
+  });
+
+  it('a re-page cycle after an ack creates a new alias (an acknowledged alert would only count up); resolve closes every cycle', async () => {
+    const again = incident({ cycle: 1 });
+    await opsgenieNotifier.send(cfg(), message('firing', again), ctx());
+    await opsgenieNotifier.update!(cfg(), { ...message('resolved', again), thread: { alias: 'inc-7f3a9c~1' } }, ctx());
+    const [create, ...closes] = vendor.requests;
+    expect(create.json().alias).toBe('inc-7f3a9c~1');
+    expect(closes.map((r) => r.path)).toEqual(['/v2/alerts/inc-7f3a9c/close', '/v2/alerts/inc-7f3a9c~1/close']);
   });
 
   it('region eu uses api.eu.opsgenie.com; us uses api.opsgenie.com', () => {

@@ -67,4 +67,18 @@ describe('pagerduty', () => {
     vendor.replyOnce({ status: 503, body: 'Service Unavailable' });
     expect((await deliveryError(() => pagerdutyNotifier.send(cfg(), message(), ctx()))).retryable).toBe(true);
   });
+
+  it('each re-page cycle after an ack uses a new dedup_key (an acknowledged PD alert ignores triggers); resolve closes every cycle', async () => {
+    const again = incident({ cycle: 2 });
+    await pagerdutyNotifier.send(cfg(), message('firing', again), ctx());
+    await pagerdutyNotifier.update!(cfg(), { ...message('acknowledged', again), thread: { dedupKey: 'inc-7f3a9c~2' } }, ctx());
+    await pagerdutyNotifier.update!(cfg(), { ...message('resolved', again), thread: { dedupKey: 'inc-7f3a9c~2' } }, ctx());
+    expect(vendor.requests.map((r) => [r.json().event_action, r.json().dedup_key])).toEqual([
+      ['trigger', 'inc-7f3a9c~2'],
+      ['acknowledge', 'inc-7f3a9c~2'],
+      ['resolve', 'inc-7f3a9c'],
+      ['resolve', 'inc-7f3a9c~1'],
+      ['resolve', 'inc-7f3a9c~2'],
+    ]);
+  });
 });

@@ -1,0 +1,155 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ConfigStore } from '../config/store';
+import type { Claim, NotificationLedger } from './ledger';
+import type { IncidentView } from '../incident/view';
+import type { NotificationMessage, NotifierContext, Recipient, ThreadRef } from '../notifiers/types';
+import { signLink } from '../links/oneClick';
+import { deliver } from '../notifiers/deliver';
+import { DeliveryError } from '../notifiers/errors';
+import { renderMessage, TemplateError } from '../templates/render';
+import { HEARTBEAT_EVERY_MS, LEASE_MARGIN_MS } from './policy';
+
+export interface NotifyArgs {
+  tenant: string;
+  receiver: string;
+  kind: NotificationMessage['kind'];
+  incident: IncidentView;
+  idempotencyKey: string;
+  /** What the first send to this receiver returned: resolve/ack updates go to the same thread. */
+  thread?: ThreadRef;
+  /** A person paged through this receiver (DM, mail to, mention). */
+  recipient?: Recipient;
+}
+
+export interface NotifyResult {
+  receiver: string;
+  recipient?: Recipient;
+  thread?: ThreadRef;
+  response?: string;
+  /** The receiver that delivered, when a fallback took the message instead of `receiver`. */
+  deliveredBy?: string;
+  /** True when the ledger showed this key was already delivered (a retry or replay): nothing was sent. */
+  duplicate?: boolean;
+}
+
+/**
+ * Sends one message to one receiver, at most once per idempotency key: the send holds a lease on
+ * the key in the ledger while it talks to the vendor (renewed while the attempt is alive), and
+ * marks it sent after. It heartbeats all along, so a cancellation (ack, resolve) aborts the request
+ * within about a second. Failures are classified for Temporal's retry policy: Retry-After becomes
+ * the next retry delay; a vendor's 4xx is not retried.
+ */
+export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; notifier: NotifierContext }) {
+  return async function notify(args: NotifyArgs): Promise<NotifyResult> {
+    const tenant = deps.config.tenant(args.tenant);
+    const receiver = tenant?.receivers[args.receiver];
+    if (!tenant || !receiver) {
+      throw ApplicationFailure.nonRetryable(`receiver ${args.tenant}/${args.receiver} is not configured`, 'UnknownReceiver');
+    }
+    const ctx = Context.current();
+    const info = ctx.info;
+    const owner = `${info.workflowExecution?.runId ?? 'local'}/${info.activityId}/${info.attempt}`;
+    const leaseMs = receiver.timeout + LEASE_MARGIN_MS;
+    // Paging must not depend on the audit store: with the ledger unreachable the send goes out
+    // unguarded, carrying the key as the vendor's dedup key (README "Delivery guarantee").
+    const claim: Claim = await deps.ledger
+      .claim(args.idempotencyKey, { incidentId: args.incident.id, tenant: args.tenant, receiver: args.receiver, kind: args.kind }, { owner, ms: leaseMs })
+      .catch((err: Error) => {
+        ctx.log.warn('ledger unreachable: sending without a lease', { key: args.idempotencyKey, error: err.message });
+        return { outcome: 'acquired', status: 'sending', attempts: info.attempt, thread: null, response: null, deliveredBy: null } as const;
+      });
+    if (claim.outcome === 'sent') {
+      return {
+        receiver: args.receiver,
+        recipient: args.recipient,
+        thread: claim.thread ?? undefined,
+        response: claim.response ?? undefined,
+        deliveredBy: claim.deliveredBy ?? undefined,
+        duplicate: true,
+      };
+    }
+    if (claim.outcome === 'held') {
+      // Another attempt may be talking to the vendor right now: sending too would double the page.
+      throw ApplicationFailure.create({
+        message: `${args.receiver}: another attempt holds this notification's lease (${claim.owner}); trying again when it ends`,
+        type: 'SendInProgress',
+        nextRetryDelay: Math.max(claim.retryInMs, 1000),
+      });
+    }
+
+    const rendered = render(args, receiver.type, tenant.templates, deps.config.config.server);
+    // Heartbeats carry cancellation to this attempt; lease renewals keep a live attempt's key locked.
+    let renewedAt = Date.now();
+    const beat = setInterval(() => {
+      if (!info.isLocal) ctx.heartbeat();
+      if (Date.now() - renewedAt > leaseMs / 3) {
+        renewedAt = Date.now();
+        deps.ledger.renew(args.idempotencyKey, owner, leaseMs).catch(() => undefined);
+      }
+    }, HEARTBEAT_EVERY_MS);
+    try {
+      const result = await deliver(
+        {
+          tenant: args.tenant,
+          receiverName: args.receiver,
+          receiver,
+          // With a thread: follow-ups and re-pages continue the conversation (deliver decides per channel).
+          mode: args.thread ? 'update' : 'send',
+          message: { kind: args.kind, incident: rendered.incident, title: rendered.title, text: rendered.text, idempotencyKey: args.idempotencyKey, thread: args.thread, recipient: args.recipient },
+          receivers: tenant.receivers,
+        },
+        deps.notifier,
+        { signal: ctx.cancellationSignal },
+      );
+      clearInterval(beat);
+      // Delivered: a ledger write that fails now must not fail the send (a retry would page again);
+      // the activity's result in Temporal's history is what the workflow records.
+      await deps.ledger.markSent(args.idempotencyKey, result).catch((err: Error) => ctx.log.warn('ledger: could not mark a delivered notification sent', { key: args.idempotencyKey, error: err.message }));
+      return { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response, deliveredBy: result.deliveredBy };
+    } catch (err) {
+      clearInterval(beat);
+      if (!(err instanceof DeliveryError)) {
+        await deps.ledger.release(args.idempotencyKey, owner, (err as Error).message).catch(() => undefined);
+        throw err;
+      }
+      if (!err.retryable) {
+        await deps.ledger.markFailed(args.idempotencyKey, err.message).catch(() => undefined);
+        throw ApplicationFailure.create({ message: err.message, type: 'DeliveryRejected', nonRetryable: true });
+      }
+      await deps.ledger.release(args.idempotencyKey, owner, err.message).catch(() => undefined);
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: 'DeliveryFailed',
+        // Also in the details: a local activity's failure reaches the workflow without nextRetryDelay.
+        details: [{ status: err.opts.status, attempt: info.attempt, retryAfterMs: err.opts.retryAfterMs }],
+        // The vendor said when to come back; Temporal's backoff would otherwise guess.
+        nextRetryDelay: err.opts.retryAfterMs !== undefined ? Math.max(err.opts.retryAfterMs, 1000) : undefined,
+      });
+    }
+  };
+}
+
+/**
+ * Title and text for the message, plus the signed one-click link. A template that fails at render
+ * time (a label the group lacks) falls back to the default template: a plain page beats silence.
+ */
+function render(
+  args: NotifyArgs,
+  type: string,
+  overrides: Record<string, string>,
+  server: { linkSigningKey?: { reveal(): string }; linkTtl: number; publicUrl: string },
+): { incident: IncidentView; title: string; text: string } {
+  const incident = { ...args.incident, links: { ...args.incident.links } };
+  if (server.linkSigningKey && args.kind !== 'resolved') {
+    const claims = { i: incident.id, t: args.tenant, a: 'ack' as const, e: Math.floor((Date.now() + server.linkTtl) / 1000), ...(args.recipient ? { u: args.recipient.id } : {}) };
+    incident.links.ack = `${server.publicUrl}/a/${signLink(claims, server.linkSigningKey.reveal())}`;
+  }
+  const ctx = { kind: args.kind, incident, now: new Date().toISOString(), recipient: args.recipient };
+  try {
+    return { incident, ...renderMessage(type, overrides, ctx) };
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    const plain = renderMessage(type, {}, ctx);
+    return { incident, title: plain.title, text: `${plain.text}\n(the tenant's template failed: ${err.message})` };
+  }
+}

@@ -1,0 +1,155 @@
+import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { NotifyArgs, NotifyResult } from './notifyActivity';
+import type { Recipient, ThreadRef } from '../notifiers/types';
+import { NOTICE_RETRY, PAGE_RETRY, REFUSED_TYPES, SEND_HEARTBEAT_TIMEOUT_MS, SEND_START_TO_CLOSE } from './policy';
+
+/**
+ * The workflow's side of delivery (workflow code: deterministic, no I/O). Sends run in the
+ * background, so a policy's timers never wait for a vendor; who was (or may have been) paged is
+ * recorded before the send starts, so acks and resolves reach everyone a page may have reached.
+ */
+
+type Notify = { notify(args: NotifyArgs): Promise<NotifyResult> };
+// TRY_CANCEL: an ack is answered at once; the attempt learns of it on its next heartbeat and aborts its request.
+const common = { startToCloseTimeout: SEND_START_TO_CLOSE, heartbeatTimeout: SEND_HEARTBEAT_TIMEOUT_MS, cancellationType: ActivityCancellationType.TRY_CANCEL };
+const { notify: sendPage } = proxyActivities<Notify>({ ...common, retry: { ...PAGE_RETRY, nonRetryableErrorTypes: [...REFUSED_TYPES] } });
+const { notify: sendNotice } = proxyActivities<Notify>({ ...common, retry: { ...NOTICE_RETRY, nonRetryableErrorTypes: [...REFUSED_TYPES] } });
+
+/** A receiver (and person) that was paged, kept so "resolved" reaches exactly them, in their thread. */
+export interface Paged {
+  receiver: string;
+  recipient?: Recipient;
+  thread?: ThreadRef;
+  /** The page's outcome is not known yet (in flight, or cancelled mid-request): it may have arrived. */
+  unconfirmed?: boolean;
+}
+
+export type SendKind = NotifyArgs['kind'];
+
+/** One send the pager is running; carried across continue-as-new so none is forgotten. */
+export interface PendingSend {
+  key: string;
+  kind: SendKind;
+  receiver: string;
+  recipient?: Recipient;
+  thread?: ThreadRef;
+  /** Pages retry until someone acts; notices (ack, resolve) have a bounded budget. */
+  purpose: 'page' | 'notice';
+  step?: number;
+  /** This send added the receiver to the paged set (so a refusal takes it out again). */
+  addedPaged?: boolean;
+}
+
+/** What the pager needs from an incident. */
+export interface PagerHost {
+  readonly paged: Map<string, Paged>;
+  record(kind: string, details: Record<string, unknown>): void;
+  /** The notify activity's arguments for a message of `kind` to `to` (the incident as it is now). */
+  message(to: { receiver: string; recipient?: Recipient }, kind: SendKind): Omit<NotifyArgs, 'idempotencyKey' | 'thread'>;
+}
+
+export function pagedKey(p: { receiver: string; recipient?: { id: string } }): string {
+  return `${p.receiver}|${p.recipient?.id ?? ''}`;
+}
+
+export class Pager {
+  private readonly inFlight = new Map<string, { send: PendingSend; scope: CancellationScope }>();
+
+  constructor(private readonly host: PagerHost) {}
+
+  /** Pages each receiver/person; returns at once (the sends go on in the background). */
+  page(sends: Array<{ receiver: string; recipient?: Recipient }>, kind: SendKind, step: number, keyOf: (s: { receiver: string; recipient?: Recipient }) => string): void {
+    for (const s of sends) this.start({ key: keyOf(s), kind, receiver: s.receiver, recipient: s.recipient, purpose: 'page', step });
+  }
+
+  /** Tells everyone paged so far (acknowledged, resolved), in their thread; returns at once. */
+  notice(kind: SendKind, keyOf: (p: Paged) => string): void {
+    for (const p of this.host.paged.values()) this.start({ key: keyOf(p), kind, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' });
+  }
+
+  /** Someone acted: pages still in flight are cancelled (their receivers stay "maybe paged"); notices go on. */
+  cancelPages(): void {
+    for (const { send, scope } of this.inFlight.values()) if (send.purpose === 'page') scope.cancel();
+  }
+
+  /** Sends not finished yet, for continue-as-new or a hand-over to the notices workflow. */
+  pending(purpose?: PendingSend['purpose']): PendingSend[] {
+    return [...this.inFlight.values()].map((f) => f.send).filter((s) => !purpose || s.purpose === purpose);
+  }
+
+  get idle(): boolean {
+    return this.inFlight.size === 0;
+  }
+
+  /** Starts (or, after continue-as-new, restarts with the same key) one send in the background. */
+  start(send: PendingSend): void {
+    if (this.inFlight.has(send.key)) return;
+    if (send.purpose === 'page' && send.addedPaged === undefined) {
+      const k = pagedKey(send);
+      const before = this.host.paged.get(k);
+      send.addedPaged = !before;
+      if (!before) this.host.paged.set(k, { receiver: send.receiver, recipient: send.recipient, unconfirmed: true });
+      // Paged there before: the re-page continues that conversation (comment, thread reply).
+      else if (!before.unconfirmed && before.thread) send.thread = before.thread;
+    }
+    const scope = new CancellationScope();
+    this.inFlight.set(send.key, { send, scope });
+    const run = send.purpose === 'page' ? sendPage : sendNotice;
+    void scope
+      .run(() => run({ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key }))
+      .then(
+        (r) => this.delivered(send, r),
+        (err) => this.failed(send, err),
+      )
+      .finally(() => this.inFlight.delete(send.key))
+      // Nothing above throws; if it ever did, an unhandled rejection would fail the workflow task.
+      .catch(() => undefined);
+  }
+
+  private delivered(send: PendingSend, r: NotifyResult): void {
+    const by = r.deliveredBy ?? send.receiver;
+    if (send.purpose === 'page') {
+      const asked = pagedKey(send);
+      // Delivered by the fallback: follow-ups belong there, not to the receiver that never had it.
+      if (by !== send.receiver && send.addedPaged) this.host.paged.delete(asked);
+      const k = pagedKey({ receiver: by, recipient: send.recipient });
+      const before = this.host.paged.get(k);
+      // The first thread is the conversation; later pages to the same place keep pointing at it.
+      this.host.paged.set(k, { receiver: by, recipient: send.recipient, thread: (before && !before.unconfirmed ? before.thread : undefined) ?? r.thread ?? before?.thread });
+    }
+    this.host.record('notified', {
+      ...(send.step !== undefined ? { step: send.step } : {}),
+      kind: send.kind,
+      receiver: by,
+      ...(by !== send.receiver ? { fallbackFor: send.receiver } : {}),
+      user: send.recipient?.id,
+      response: r.response,
+      duplicate: r.duplicate,
+    });
+  }
+
+  private failed(send: PendingSend, err: unknown): void {
+    const where = { ...(send.step !== undefined ? { step: send.step } : {}), kind: send.kind, receiver: send.receiver, user: send.recipient?.id };
+    if (isCancellation(err)) {
+      // Someone acted while this was in flight: it may have gone out, so the receiver stays paged.
+      this.host.record('notify.cancelled', where);
+      return;
+    }
+    if (send.purpose === 'page' && refused(err) && send.addedPaged && this.host.paged.get(pagedKey(send))?.unconfirmed) {
+      // The vendor refused it: nothing arrived, so nothing should follow up there.
+      this.host.paged.delete(pagedKey(send));
+    }
+    this.host.record('notify.failed', { ...where, error: failureMessage(err) });
+  }
+}
+
+function refused(err: unknown): boolean {
+  const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
+  return cause instanceof ApplicationFailure && (cause.nonRetryable || (REFUSED_TYPES as readonly string[]).includes(cause.type ?? ''));
+}
+
+/** An activity failure's own message is "Activity task failed"; the vendor's reason is its cause. */
+export function failureMessage(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  return e.cause?.message ?? e.message;
+}
