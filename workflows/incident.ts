@@ -31,11 +31,12 @@ import {
   type IncidentInput,
 } from './definitions';
 import { IncidentState } from './incidentState';
+import { auditWriter, type RecordIncident } from './auditWriter';
 import { Pager, failureMessage, type PagerHost } from '../src/delivery/pager';
 
-// Audit writes, planning and recipient lookup are local activities: fast, on the same worker, no
-// task-queue round trip before the first page goes out.
-const { recordIncident, planIncident, resolveRecipients } = proxyLocalActivities<KlaxonActivities>({
+// Planning and recipient lookup are local activities: fast, on the same worker, no task-queue
+// round trip before the first page goes out. (Audit writes: workflows/auditWriter.ts.)
+const { planIncident, resolveRecipients } = proxyLocalActivities<KlaxonActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
@@ -101,6 +102,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   const info = workflowInfo();
   const incident = new IncidentState(input, info.workflowId, info.runId, new Date(), patched(INCIDENT_ID_TAIL) ? 'tail' : 'head');
   const pager = patched(PAGING_V2) ? new Pager(pagerHost(incident)) : undefined;
+  const recordIncident = auditWriter();
   // Before the handlers: alerts signalled before this first task must not come before "opened".
   if (pager && !input.carried) recordOpened(incident);
   installHandlers(incident, pager);
@@ -115,7 +117,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     await choosePolicy(incident);
   }
   let done = false;
-  const audit = keepAuditCurrent(incident, pager, () => done);
+  const audit = keepAuditCurrent(incident, pager, recordIncident, () => done);
 
   while (incident.status !== 'resolved') {
     if (incident.plan?.hold) await waitOutHold(incident);
@@ -549,7 +551,7 @@ function installHandlers(incident: IncidentState, pager: Pager | undefined): voi
  * Writes new timeline events (and the incident's summary) to the audit store as they happen, and
  * keeps the status/severity search attributes in step with the state.
  */
-async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefined, finished: () => boolean): Promise<void> {
+async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefined, recordIncident: RecordIncident, finished: () => boolean): Promise<void> {
   // Only incidents started with Klaxon's search attributes keep them current (the time-skipping
   // test server has no custom attributes).
   const indexed = workflowInfo().typedSearchAttributes.get(KlaxonTenant) !== undefined;

@@ -1,12 +1,8 @@
-import { condition, proxyLocalActivities } from '@temporalio/workflow';
-import type { KlaxonActivities } from '../activities';
+import { condition } from '@temporalio/workflow';
 import type { IncidentView } from '../src/incident/view';
 import { Pager, type PendingSend } from '../src/delivery/pager';
+import { auditWriter } from './auditWriter';
 
-const { recordIncident } = proxyLocalActivities<KlaxonActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
 
 export interface NoticesInput {
   tenant: string;
@@ -25,6 +21,7 @@ export interface NoticesInput {
  * opens a new incident and pages instead of landing in the resolved one.
  */
 export async function incidentNoticesWorkflow(input: NoticesInput): Promise<void> {
+  const recordIncident = auditWriter();
   let seq = input.firstSeq;
   const last = input.firstSeq + input.sends.length;
   const events: Array<{ seq: number; at: string; kind: string; actor: string; details: Record<string, unknown> }> = [];

@@ -28,7 +28,7 @@ export function testConfig(yaml: string, env: Record<string, string>) {
  * (DATABASE_URL) or a fresh PGlite, with its own task queue so test files don't steal each
  * other's tasks.
  */
-export async function startTestKlaxon(yaml: string, secrets: Record<string, string>, overrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<Klaxon> {
+export async function startTestKlaxon(yaml: string, secrets: Record<string, string>, overrides: Record<string, string> = {}, opts: { worker?: boolean; http?: boolean } = {}): Promise<Klaxon> {
   installRuntime();
   const address = process.env.KLAXON_TEST_TEMPORAL_ADDRESS;
   const bundle = process.env.KLAXON_TEST_BUNDLE;
@@ -48,6 +48,7 @@ export async function startTestKlaxon(yaml: string, secrets: Record<string, stri
     workflowBundle: { codePath: bundle },
     log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
     worker: opts.worker,
+    http: opts.http,
   });
 }
 

@@ -1,0 +1,20 @@
+/**
+ * A Klaxon worker in its own process that kills itself (SIGKILL, no cleanup) right after the audit
+ * store has written a batch holding an event of kind CRASH_AFTER_KIND: a worker lost mid-task, at
+ * the worst moment for the audit trail. Started by test/integration/thrown-away-task.test.ts.
+ */
+import { IncidentStore } from '../../src/store/incidents';
+import { startTestKlaxon } from './klaxon';
+
+const { CRASH_AFTER_KIND, CRASH_CONFIG } = process.env;
+if (!CRASH_AFTER_KIND || !CRASH_CONFIG) throw new Error('CRASH_AFTER_KIND and CRASH_CONFIG are required');
+const { yaml, secrets, taskQueue } = JSON.parse(CRASH_CONFIG) as { yaml: string; secrets: Record<string, string>; taskQueue: string };
+
+const record = IncidentStore.prototype.record;
+IncidentStore.prototype.record = async function (this: IncidentStore, ...args: Parameters<typeof record>) {
+  const written = await record.apply(this, args);
+  if (args[1].some((e) => e.kind === CRASH_AFTER_KIND)) process.kill(process.pid, 'SIGKILL');
+  return written;
+};
+
+void startTestKlaxon(yaml, secrets, { KLAXON_TASK_QUEUE: taskQueue }, { http: false }).then(() => process.stdout.write('worker running\n'));
