@@ -10,6 +10,7 @@ import { createRecipientsActivity } from './recipients';
 import { createClassifyActivity } from './classify';
 import { createTrainingActivities } from './training';
 import { createStartNoticesActivity } from './notices';
+import { createInhibitionActivity } from './inhibition';
 import type { Client } from '@temporalio/client';
 
 export type { PlanStep, Plan } from './plan';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     resolveRecipients: createRecipientsActivity(deps),
     classifyIncident: createClassifyActivity(deps),
     startIncidentNotices: createStartNoticesActivity(deps),
+    recheckInhibited: createInhibitionActivity(deps),
     ...createTrainingActivities(deps),
   };
 }

@@ -2,7 +2,8 @@ import type { ConfigStore } from '../src/config/store';
 import type { NotifyTargets, PolicyConfig } from '../src/config/schema';
 import type { IncidentStore } from '../src/store/incidents';
 import { parseMatcher, matchesAll } from '../src/routing/matchers';
-import { inhibitionHold, maintenanceHold, type Hold } from '../src/routing/hold';
+import { maintenanceHold, type Hold } from '../src/routing/hold';
+import { findInhibition, mayInhibit } from '../src/routing/inhibition';
 import type { Links } from '../workflows/definitions';
 
 export type PlanStep =
@@ -22,6 +23,8 @@ export interface Plan {
   links: Links;
   /** Set when the incident must be held silently for now (maintenance window, inhibition). */
   hold?: Hold;
+  /** Its labels match an inhibit rule's source: incidents it mutes are told when it opens and resolves. */
+  mayInhibit?: boolean;
 }
 
 export function planSteps(policy: PolicyConfig): PlanStep[] {
@@ -55,11 +58,10 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
     }
     const policy = tenant.escalationPolicies[policyName];
     const at = new Date(args.at);
-    // Open incidents are read only when some rule could mute this one (the default targets warnings).
-    const inhibitable = tenant.inhibitRules.some((r) => matchesAll(r.targetMatchers.map(parseMatcher), args.labels));
     const hold =
       maintenanceHold(tenant, args.labels, at) ??
-      (inhibitable ? inhibitionHold(tenant, { id: args.incidentId, labels: args.labels }, await deps.incidents.openLabels(args.tenant).catch(() => [] /* audit store down: page rather than hold on a guess */), at) : undefined);
+      // Audit store down: page rather than hold on a guess.
+      (await findInhibition(deps.incidents, args.tenant, tenant, { id: args.incidentId, labels: args.labels }, at).catch(() => undefined));
     const server = deps.config.config.server;
     return {
       policyName,
@@ -69,6 +71,7 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
       steps: planSteps(policy),
       links: { publicUrl: server.publicUrl, temporalUiUrl: server.temporalUiUrl, namespace: deps.namespace },
       ...(hold ? { hold } : {}),
+      ...(mayInhibit(tenant, args.labels) ? { mayInhibit: true } : {}),
     };
   };
 }

@@ -88,6 +88,8 @@ export interface Links {
 }
 
 export const alertsSignal = defineSignal<[AlertsUpdate]>('alerts');
+/** An incident that may inhibit this one opened or resolved: look at the hold again. */
+export const recheckHoldSignal = defineSignal('recheckHold');
 export const stateQuery = defineQuery<IncidentView>('state');
 export const acknowledgeUpdate = defineUpdate<IncidentView, [ActorNote]>('acknowledge');
 export const unacknowledgeUpdate = defineUpdate<IncidentView, [ActorNote]>('unacknowledge');

@@ -19,6 +19,7 @@ import { KlaxonSeverity, KlaxonStatus, KlaxonTenant } from '../src/temporal/sear
 import {
   acknowledgeUpdate,
   alertsSignal,
+  recheckHoldSignal,
   CONFLICT,
   escalateUpdate,
   reassignUpdate,
@@ -46,6 +47,13 @@ const { planIncident, resolveRecipients } = proxyLocalActivities<KlaxonActivitie
 const { startIncidentNotices } = proxyActivities<KlaxonActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+// Telling muted incidents to look again is best effort (their periodic check is the safety net);
+// a regular activity, so only a task that completed sends the signals.
+const { recheckInhibited } = proxyActivities<KlaxonActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumAttempts: 3 },
 });
 
 // Scoring must never block paging: short timeout, one retry, then the declared severity stands.
@@ -90,6 +98,12 @@ const ACK_ANNOUNCEMENTS = 'klaxon-ack-announcements';
  */
 const PAGING_V2 = 'klaxon-paging-v2';
 
+/**
+ * patched() id: an incident that can inhibit others tells the firing ones it mutes to look again
+ * when it opens, re-routes and resolves (they decide from live state, not a 60 s poll).
+ */
+const INHIBITION_SIGNALS = 'klaxon-inhibition-signals';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -110,6 +124,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     for (const s of input.carried?.inFlight ?? []) pager.start(s);
     void cancelPagesWhenActedOn(incident, pager);
   }
+  void recheckHoldWhenSignalled(incident);
 
   if (!input.carried) {
     if (!pager) recordOpened(incident);
@@ -148,6 +163,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   await condition(allHandlersFinished);
   done = true;
   await audit;
+  // After the audit write: the muted incidents must read this one as resolved.
+  await tellInhibited(incident);
   if (pager && incident.refiredAfterResolve) {
     // Alerts fired again after the resolve: that is a new incident, with its own id and pages.
     const firing = [...incident.alerts.values()].filter((a) => a.status === 'firing');
@@ -217,7 +234,8 @@ function missedByDelay(incident: IncidentState): boolean {
 /** Runs the step under the cursor and moves the cursor on. */
 async function runStep(incident: IncidentState, pager: Pager | undefined): Promise<void> {
   const steps = incident.plan!.steps;
-  const interrupted = () => incident.status !== 'firing' || incident.escalateNow || incident.reroute;
+  // A hold can only start mid-step through a re-check (a source incident opened).
+  const interrupted = () => incident.status !== 'firing' || incident.escalateNow || incident.reroute || !!incident.plan?.hold;
   if (incident.escalateNow) {
     incident.escalateNow = false;
     const next = steps.findIndex((s, i) => i >= incident.cursor && (s.kind === 'notify' || s.kind === 'notifyIf'));
@@ -277,8 +295,8 @@ async function page(incident: IncidentState, pager: Pager | undefined, targets: 
   }
   for (const u of unreachable) incident.record(new Date(), 'notify.unreachable', 'klaxon', { step, ...u });
   if (pager) {
-    // Acted on while the recipients were looked up: nothing to page.
-    if (incident.status !== 'firing') return;
+    // Acted on (or inhibited) while the recipients were looked up: nothing to page.
+    if (incident.status !== 'firing' || incident.plan?.hold) return;
     const no = String(++incident.sendNo);
     pager.page(sends, kind, step, (s) => keyFor(incident, no, s));
     return;
@@ -405,14 +423,45 @@ async function choosePolicy(incident: IncidentState): Promise<void> {
   const { policyName, route, hold } = incident.plan;
   incident.record(new Date(), previous ? 'policy.rerouted' : 'policy.selected', 'klaxon', { policy: policyName, route, ...(previous ? { previous } : {}) });
   if (hold) incident.record(new Date(), 'held', 'klaxon', { ...hold });
+  // In the background: the first page must not wait for other incidents.
+  void tellInhibited(incident);
+}
+
+/** This incident may mute others: they look at their holds again (see INHIBITION_SIGNALS). */
+async function tellInhibited(incident: IncidentState): Promise<void> {
+  if (!incident.plan?.mayInhibit || !patched(INHIBITION_SIGNALS)) return;
+  await recheckInhibited({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels }).catch(() => undefined);
+}
+
+/**
+ * A source incident opened or resolved (recheckHold signal): decide inhibition again from live
+ * state. Holds that start here stop the policy; holds that end here release it at once.
+ */
+async function recheckHoldWhenSignalled(incident: IncidentState): Promise<void> {
+  for (;;) {
+    await condition(() => incident.recheckHold);
+    incident.recheckHold = false;
+    if (incident.status !== 'firing' || !incident.plan) continue;
+    const { hold } = await planIncident({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() });
+    const plan = incident.plan;
+    if (incident.status !== 'firing' || incident.escalateNow) continue;
+    if (hold?.reason === 'inhibited' && !plan.hold) {
+      plan.hold = hold;
+      incident.record(new Date(), 'held', 'klaxon', { ...hold });
+    } else if (!hold && plan.hold?.reason === 'inhibited') {
+      delete plan.hold;
+      incident.record(new Date(), 'released', 'klaxon', { was: 'inhibited' });
+    }
+  }
 }
 
 /** Held silently (maintenance, inhibition): wait until the hold may have ended, then look again. */
 async function waitOutHold(incident: IncidentState): Promise<void> {
   const hold = incident.plan!.hold!;
   const ms = Math.max(1000, Date.parse(hold.until) - Date.now());
-  await condition(() => incident.status === 'resolved' || incident.escalateNow, ms);
-  if (incident.status === 'resolved') return;
+  await condition(() => incident.status === 'resolved' || incident.escalateNow || incident.plan?.hold !== hold, ms);
+  // Resolved, or released by a re-check (recheckHoldWhenSignalled recorded it).
+  if (incident.status === 'resolved' || incident.plan?.hold !== hold) return;
   const wasHeld = hold.reason;
   incident.plan = await planIncident({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() });
   if (incident.escalateNow) delete incident.plan.hold;
@@ -487,6 +536,9 @@ function installHandlers(incident: IncidentState, pager: Pager | undefined): voi
   };
 
   setHandler(stateQuery, () => incident.view());
+  setHandler(recheckHoldSignal, () => {
+    incident.recheckHold = true;
+  });
   setHandler(alertsSignal, (update) => {
     // A signal cannot be refused; a malformed one is audited and dropped, never a failed task.
     try {

@@ -42,6 +42,8 @@ export class IncidentState {
   anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; hold: boolean };
   /** An alert fired again after the incident resolved (and before its run ended): open a new one. */
   refiredAfterResolve = false;
+  /** A source incident opened or resolved: inhibition is decided again (not carried: the periodic check covers it). */
+  recheckHold = false;
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();

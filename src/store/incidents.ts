@@ -90,11 +90,20 @@ export class IncidentStore {
     return r.rows.map(normalise);
   }
 
-  /** Labels of the tenant's open incidents, for inhibition (newest first, bounded). */
-  async openLabels(tenant: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
+  /**
+   * Open incidents whose labels contain `contains` (inhibition's candidates): an index lookup
+   * (migration 005), so the cost follows the matching incidents, not all open ones.
+   */
+  async openMatching(
+    tenant: string,
+    contains: Record<string, string>,
+    opts: { except: string; status: Array<'firing' | 'acknowledged'>; limit?: number },
+  ): Promise<Array<{ id: string; workflowId: string; labels: Record<string, string> }>> {
     const r = await this.pool.query(
-      `SELECT id, labels FROM incidents WHERE tenant = $1 AND status IN ('firing', 'acknowledged') ORDER BY started_at DESC LIMIT 1000`,
-      [tenant],
+      `SELECT id, workflow_id AS "workflowId", labels FROM incidents
+        WHERE tenant = $1 AND status IN ('firing', 'acknowledged') AND status = ANY($2) AND labels @> $3::jsonb AND id <> $4
+        ORDER BY started_at DESC LIMIT $5`,
+      [tenant, opts.status, JSON.stringify(contains), opts.except, opts.limit ?? 1000],
     );
     return r.rows;
   }

@@ -73,6 +73,8 @@ tenants:
     const acked = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: 'alice' }] });
     // Let the ack reach L1's thread first: the time-skipping server never skips past a pending activity.
     await eventually(async () => l1.received.some((r) => JSON.parse(r.body).incident.id === acked.id && JSON.parse(r.body).kind === 'acknowledged'), 10_000, 'the ack update');
+    // ...and its audit row (a regular activity): nor past a pending audit write.
+    await eventually(async () => (await h.incidents.timeline(acked.id)).some((e) => e.kind === 'notified' && e.details.kind === 'acknowledged'), 10_000, 'the audit row of the ack notice');
     worker.shutdown();
     await running;
 
@@ -161,5 +163,5 @@ tenants:
     expect(after.held).toBeUndefined();
     expect(kinds(after)).toEqual(expect.arrayContaining(['released', 'notified']));
     for (const hd of [warning, other]) await hd.executeUpdate(resolveUpdate, { args: [{ actor: 'x' }] });
-  }));
+  }), 120_000);
 });

@@ -1,5 +1,6 @@
 import { matches, parseMatcher } from '../../src/routing/matchers';
-import { inhibitionHold, maintenanceHold } from '../../src/routing/hold';
+import { maintenanceHold } from '../../src/routing/hold';
+import { inhibitionHold } from '../../src/routing/inhibition';
 import { parseConfig } from '../../src/config/load';
 
 describe('label matchers (Alertmanager syntax)', () => {
