@@ -29,7 +29,7 @@ export function chaosMarkdown(f: RunFacts): string {
   const faults = kinds.map((k) => {
     const of = f.faults.filter((x) => x.kind === k);
     const down = of.map((x) => x.end - x.start);
-    return `${k} ×${of.length}${of.length ? ` (back after ${ms(Math.min(...down))}–${ms(Math.max(...down))})` : ''}`;
+    return `${k === 'stop worker' ? 'stop worker (SIGSTOP, then SIGCONT)' : k} ×${of.length}${of.length ? ` (back after ${ms(Math.min(...down))}–${ms(Math.max(...down))})` : ''}`;
   });
   const accepted = f.groups.filter((g) => g.opened);
   const acks = f.groups.filter((g) => g.ack);
