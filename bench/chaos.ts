@@ -30,7 +30,7 @@ import { killWholeTree } from './chaos/wholeTree';
 const short = process.argv.includes('--short') || process.env.CHAOS_SHORT === '1';
 
 const FAULTS: FaultPlan = short
-  ? { baselineMs: 20_000, spacingMs: 15_000, killWorker: 1, killHttp: 1, killTemporal: 1, stopWorkerMs: 20_000, downMs: 2_000 }
+  ? { baselineMs: 15_000, spacingMs: 12_000, killWorker: 1, killHttp: 1, killTemporal: 1, stopWorkerMs: 20_000, downMs: 2_000 }
   : { baselineMs: 60_000, spacingMs: 30_000, killWorker: 5, killHttp: 3, killTemporal: 3, stopWorkerMs: 60_000, downMs: 3_000 };
 
 const LOAD: Omit<LoadPlan, 'durationMs'> = {
@@ -41,7 +41,7 @@ const LOAD: Omit<LoadPlan, 'durationMs'> = {
   ackShare: 0.5,
   // Some acks land around the second page (the policy waits 20 s): the race "page after ack" is about.
   ackAfterPageMs: [2_000, 25_000],
-  lifetimeMs: short ? [20_000, 35_000] : [25_000, 60_000],
+  lifetimeMs: short ? [20_000, 30_000] : [25_000, 60_000],
 };
 
 /** After the load: how long the resolve notices may take to arrive. */
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${markdown}\n\n`);
     const details = findingsText(verdict);
     if (details) process.stdout.write(`Violations:\n${details}\n`);
-    writeFileSync(join(dir, 'findings.json'), JSON.stringify({ verdict, groups, faults }, null, 1));
+    writeFileSync(join(dir, 'findings.json'), JSON.stringify({ verdict, groups, faults, arrivals: arrivals.all }, null, 1));
     if (!process.argv.includes('--no-write')) writeSection(markdown);
     const bad = violations(facts);
     log(`${bad === 0 ? 'all checks 0' : `${bad} violation(s)`}; details in ${join(dir, 'findings.json')}`);

@@ -49,7 +49,7 @@ export function faultOrder(plan: FaultPlan): FaultKind[] {
 
 /** How long the schedule takes, so the load can be sized to outlast it. */
 export function faultsDurationMs(plan: FaultPlan): number {
-  return plan.baselineMs + faultOrder(plan).length * plan.spacingMs + plan.stopWorkerMs;
+  return plan.baselineMs + faultOrder(plan).length * plan.spacingMs + plan.stopWorkerMs + plan.spacingMs / 2;
 }
 
 export async function injectFaults(cluster: Cluster, plan: FaultPlan, log: (s: string) => void): Promise<InjectedFault[]> {

@@ -69,15 +69,22 @@ export function chaosMarkdown(f: RunFacts): string {
   return lines.join('\n');
 }
 
-/** The findings, grouped by check, a few of each, for the console. */
-export function findingsText(v: Verdict, most = 8): string {
+/** The findings by check, then by shape (the same text but for its numbers), with one example each, for the console. */
+export function findingsText(v: Verdict): string {
   const out: string[] = [];
   for (const c of CHECKS) {
     const of = v.findings.filter((f) => f.check === c);
     if (!of.length) continue;
     out.push(`${c}: ${v.counts[c]}`);
-    for (const f of of.slice(0, most)) out.push(`  group ${f.group ?? '-'} incident ${f.incidentId ?? '-'}: ${f.what}`);
-    if (of.length > most) out.push(`  … ${of.length - most} more`);
+    const shapes = new Map<string, typeof of>();
+    for (const f of of) {
+      const shape = f.what.replace(/[0-9a-f]{10}-[0-9a-f]{10}/g, '…').replace(/\d+(\.\d+)?/g, 'N');
+      shapes.set(shape, [...(shapes.get(shape) ?? []), f]);
+    }
+    for (const [shape, fs] of [...shapes].sort((a, b) => b[1].length - a[1].length)) {
+      out.push(`  ${fs.length}× ${shape}`);
+      out.push(`     e.g. group ${fs[0].group ?? '-'}, incident ${fs[0].incidentId ?? '-'}: ${fs[0].what}`);
+    }
   }
   return out.join('\n');
 }
