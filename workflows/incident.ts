@@ -104,6 +104,12 @@ const PAGING_V2 = 'klaxon-paging-v2';
  */
 const INHIBITION_SIGNALS = 'klaxon-inhibition-signals';
 
+/**
+ * patched() id: notices handed to the notices workflow at resolve are recorded by it alone; the
+ * incident's own attempt (still running) no longer records a second "notified" for the same key.
+ */
+const NOTICE_HANDOVER = 'klaxon-notice-handover';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -207,7 +213,8 @@ async function handOverNotices(incident: IncidentState, pager: Pager): Promise<v
   pager.cancelPages();
   const toResolved = (p: { receiver: string; recipient?: Recipient; thread?: ThreadRef }, which = 'resolved') =>
     ({ key: keyFor(incident, which, p), kind: 'resolved' as const, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' as const });
-  const sends = [...pager.pending('notice'), ...[...incident.notified.values()].map((p) => toResolved(p))];
+  const unfinished = patched(NOTICE_HANDOVER) ? pager.handOver('notice') : pager.pending('notice');
+  const sends = [...unfinished, ...[...incident.notified.values()].map((p) => toResolved(p))];
   // Fired and resolved before Klaxon paged anyone (a worker or Temporal outage, not a policy wait
   // or a hold): the first step's receivers hear of it once, rather than never.
   const unpaged = sends.length === 0 && missedByDelay(incident);

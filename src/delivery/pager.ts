@@ -54,6 +54,8 @@ export function pagedKey(p: { receiver: string; recipient?: { id: string } }): s
 
 export class Pager {
   private readonly inFlight = new Map<string, { send: PendingSend; scope: CancellationScope }>();
+  /** Sends another workflow now owns: their outcome is that workflow's to record, not this one's. */
+  private readonly handedOver = new Set<string>();
 
   constructor(private readonly host: PagerHost) {}
 
@@ -77,6 +79,17 @@ export class Pager {
     return [...this.inFlight.values()].map((f) => f.send).filter((s) => !purpose || s.purpose === purpose);
   }
 
+  /**
+   * Gives the unfinished sends of `purpose` to another workflow (the notices workflow), which
+   * retries them under the same keys. Their attempts here run on (one may be mid-request), but what
+   * they deliver is recorded once, by the new owner (the ledger makes its retry a duplicate).
+   */
+  handOver(purpose: PendingSend['purpose']): PendingSend[] {
+    const sends = this.pending(purpose);
+    for (const s of sends) this.handedOver.add(s.key);
+    return sends;
+  }
+
   get idle(): boolean {
     return this.inFlight.size === 0;
   }
@@ -98,8 +111,8 @@ export class Pager {
     void scope
       .run(() => run({ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key }))
       .then(
-        (r) => this.delivered(send, r),
-        (err) => this.failed(send, err),
+        (r) => this.handedOver.has(send.key) || this.delivered(send, r),
+        (err) => this.handedOver.has(send.key) || this.failed(send, err),
       )
       .finally(() => this.inFlight.delete(send.key))
       // Nothing above throws; if it ever did, an unhandled rejection would fail the workflow task.
