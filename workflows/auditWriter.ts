@@ -21,6 +21,7 @@ export type RecordIncident = KlaxonActivities['recordIncident'];
  * The audit writer for this run, chosen once at its start: patched() is true for new runs and for
  * old runs once they stop replaying, and a run must not switch writers half way.
  */
-export function auditWriter(): RecordIncident {
-  return patched(DURABLE_AUDIT) ? recordAfterCommit : recordInTask;
+export function auditWriter(): { write: RecordIncident; afterCommit: boolean } {
+  const afterCommit = patched(DURABLE_AUDIT);
+  return { write: afterCommit ? recordAfterCommit : recordInTask, afterCommit };
 }

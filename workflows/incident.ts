@@ -122,7 +122,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   const info = workflowInfo();
   const incident = new IncidentState(input, info.workflowId, info.runId, new Date(), patched(INCIDENT_ID_TAIL) ? 'tail' : 'head');
   const pager = patched(PAGING_V2) ? new Pager(pagerHost(incident)) : undefined;
-  const recordIncident = auditWriter();
+  const writer = auditWriter();
   // Before the handlers: alerts signalled before this first task must not come before "opened".
   if (pager && !input.carried) recordOpened(incident);
   installHandlers(incident, pager);
@@ -138,7 +138,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     await choosePolicy(incident);
   }
   let done = false;
-  const audit = keepAuditCurrent(incident, pager, recordIncident, () => done);
+  const audit = keepAuditCurrent(incident, pager, writer.write, () => done);
 
   while (incident.status !== 'resolved') {
     if (incident.plan?.hold) await waitOutHold(incident);
@@ -160,6 +160,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       await condition(allHandlersFinished);
       done = true;
       await audit;
+      if (writer.afterCommit) await writeLastEvents(incident, writer.write);
       await continueAsNew<typeof incidentWorkflow>({ ...input, alerts: [...incident.alerts.values()], carried: incident.carry(pager?.pending()) });
     }
   }
@@ -171,6 +172,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   await audit;
   // After the audit write: the muted incidents must read this one as resolved.
   await tellInhibited(incident);
+  if (writer.afterCommit) await writeLastEvents(incident, writer.write);
   if (pager && incident.refiredAfterResolve) {
     // Alerts fired again after the resolve: that is a new incident, with its own id and pages.
     const firing = [...incident.alerts.values()].filter((a) => a.status === 'firing');
@@ -635,6 +637,16 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
   }
 }
 
+
+/**
+ * Events recorded while the run was ending (a refused late ack, say) are written before it ends:
+ * nothing runs between the last check and the run's completion, so none is left behind.
+ */
+async function writeLastEvents(incident: IncidentState, write: RecordIncident): Promise<void> {
+  while (incident.pending.length > 0) {
+    await write({ incident: { ...incident.view(), groupKey: incident.input.groupKey }, events: incident.takePending() });
+  }
+}
 
 // A function, not an inline comparison: the loop's handlers change status behind TypeScript's back.
 function isResolved(incident: IncidentState): boolean {

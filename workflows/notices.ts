@@ -21,7 +21,7 @@ export interface NoticesInput {
  * opens a new incident and pages instead of landing in the resolved one.
  */
 export async function incidentNoticesWorkflow(input: NoticesInput): Promise<void> {
-  const recordIncident = auditWriter();
+  const recordIncident = auditWriter().write;
   let seq = input.firstSeq;
   const last = input.firstSeq + input.sends.length;
   const events: Array<{ seq: number; at: string; kind: string; actor: string; details: Record<string, unknown> }> = [];

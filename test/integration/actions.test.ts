@@ -102,7 +102,12 @@ tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
       const r = await api(`/api/v1/incidents/${id}/ack`, { actor: 'late' });
       return r.status === 409 ? r : undefined;
     }, 10_000, 'a 409 after resolve');
-    const { timeline } = (await (await api(`/api/v1/incidents/${id}`)).json()) as { timeline: Array<{ kind: string; actor: string; details: { action?: string } }> };
+    // Audit rows are written just after the workflow task that recorded them has committed.
+    type Timeline = Array<{ kind: string; actor: string; details: { action?: string } }>;
+    const timeline = await eventually(async () => {
+      const t = ((await (await api(`/api/v1/incidents/${id}`)).json()) as { timeline: Timeline }).timeline;
+      return t.some((e) => e.kind === 'action.rejected' && e.actor === 'late') && t;
+    }, 10_000, "the late ack's refusal in the timeline");
     const kinds = timeline.map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['acknowledged', 'action.rejected', 'unacknowledged', 'snoozed', 'escalated', 'resolved']));
     expect(timeline.filter((e) => e.kind === 'action.rejected').map((e) => e.actor)).toEqual(expect.arrayContaining(['bob', 'late']));
