@@ -56,6 +56,8 @@ export class Pager {
   private readonly inFlight = new Map<string, { send: PendingSend; scope: CancellationScope }>();
   /** Sends another workflow now owns: their outcome is that workflow's to record, not this one's. */
   private readonly handedOver = new Set<string>();
+  /** Sends whose outcome is in (they leave `inFlight` a microtask later). */
+  private readonly settled = new Set<string>();
 
   constructor(private readonly host: PagerHost) {}
 
@@ -85,7 +87,8 @@ export class Pager {
    * they deliver is recorded once, by the new owner (the ledger makes its retry a duplicate).
    */
   handOver(purpose: PendingSend['purpose']): PendingSend[] {
-    const sends = this.pending(purpose);
+    // A send that finished in this very activation has recorded its outcome: not handed over.
+    const sends = this.pending(purpose).filter((s) => !this.settled.has(s.key));
     for (const s of sends) this.handedOver.add(s.key);
     return sends;
   }
@@ -111,12 +114,21 @@ export class Pager {
     void scope
       .run(() => run({ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key }))
       .then(
-        (r) => this.handedOver.has(send.key) || this.delivered(send, r),
-        (err) => this.handedOver.has(send.key) || this.failed(send, err),
+        (r) => this.settle(send) && this.delivered(send, r),
+        (err) => this.settle(send) && this.failed(send, err),
       )
-      .finally(() => this.inFlight.delete(send.key))
+      .finally(() => {
+        this.inFlight.delete(send.key);
+        this.settled.delete(send.key);
+      })
       // Nothing above throws; if it ever did, an unhandled rejection would fail the workflow task.
       .catch(() => undefined);
+  }
+
+  /** Notes the outcome is in; false when another workflow owns the send (it records the outcome). */
+  private settle(send: PendingSend): boolean {
+    this.settled.add(send.key);
+    return !this.handedOver.has(send.key);
   }
 
   private delivered(send: PendingSend, r: NotifyResult): void {
