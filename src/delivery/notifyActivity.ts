@@ -6,7 +6,7 @@ import type { NotificationMessage, NotifierContext, Recipient, ThreadRef } from 
 import { signLink } from '../links/oneClick';
 import { deliver } from '../notifiers/deliver';
 import { DeliveryError } from '../notifiers/errors';
-import { renderMessage, TemplateError } from '../templates/render';
+import { renderMessage, TemplateError, type RenderedMessage } from '../templates/render';
 import { HEARTBEAT_EVERY_MS, LEASE_MARGIN_MS } from './policy';
 
 export interface NotifyArgs {
@@ -95,7 +95,7 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
           receiver,
           // With a thread: follow-ups and re-pages continue the conversation (deliver decides per channel).
           mode: args.thread ? 'update' : 'send',
-          message: { kind: args.kind, incident: rendered.incident, title: rendered.title, text: rendered.text, idempotencyKey: args.idempotencyKey, thread: args.thread, recipient: args.recipient },
+          message: { kind: args.kind, incident: rendered.incident, title: rendered.title, text: rendered.text, layout: rendered.layout, idempotencyKey: args.idempotencyKey, thread: args.thread, recipient: args.recipient },
           receivers: tenant.receivers,
         },
         deps.notifier,
@@ -138,7 +138,7 @@ function render(
   type: string,
   overrides: Record<string, string>,
   server: { linkSigningKey?: { reveal(): string }; linkTtl: number; publicUrl: string },
-): { incident: IncidentView; title: string; text: string } {
+): RenderedMessage & { incident: IncidentView } {
   const incident = { ...args.incident, links: { ...args.incident.links } };
   if (server.linkSigningKey && args.kind !== 'resolved') {
     const claims = { i: incident.id, t: args.tenant, a: 'ack' as const, e: Math.floor((Date.now() + server.linkTtl) / 1000), ...(args.recipient ? { u: args.recipient.id } : {}) };
@@ -150,6 +150,8 @@ function render(
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     const plain = renderMessage(type, {}, ctx);
-    return { incident, title: plain.title, text: `${plain.text}\n(the tenant's template failed: ${err.message})` };
+    const note = `(the tenant's template failed: ${err.message})`;
+    // The note is a footer line: truncation keeps it with the incident link.
+    return { incident, title: plain.title, text: `${plain.text}\n${note}`, layout: plain.layout && { ...plain.layout, footer: [...plain.layout.footer, note] } };
   }
 }

@@ -1,6 +1,6 @@
 import type { NotificationMessage } from './types';
 import { colorOf, facts, headline, hexColor } from './format';
-import { truncateText } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * The Slack-compatible "attachment" Mattermost and Rocket.Chat incoming webhooks both accept:
@@ -13,7 +13,7 @@ export function legacyAttachment(m: NotificationMessage, textMax: number) {
     color: hexColor(colorOf(m)),
     title: headline(m),
     title_link: inc.links.incident,
-    text: truncateText(m.text || m.title, textMax),
+    text: fitMessageText(m, textMax, { orTitle: true }),
     fields: facts(inc, m).map(([title, value]) => ({ short: true, title, value })),
   };
 }

@@ -1,7 +1,8 @@
 import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { headline } from './format';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Datadog Events API v1 (POST /api/v1/events, DD-API-KEY). aggregation_key = incident id groups an
@@ -29,7 +30,7 @@ export function datadogEvent(c: DatadogConfig, m: NotificationMessage) {
   const link = `\n\n[Klaxon incident](${inc.links.incident})`;
   return {
     title: cutWithEllipsis(headline(m), 500),
-    text: truncateText(m.text, TEXT_MAX - link.length) + link,
+    text: fitMessageText(m, TEXT_MAX - link.length) + link,
     aggregation_key: inc.id.slice(0, AGGREGATION_KEY_MAX),
     alert_type: datadogAlertType(m),
     priority: c.priority,

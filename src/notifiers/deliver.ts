@@ -5,7 +5,7 @@ import type { DeliveryResult, NotificationMessage, NotifierContext } from './typ
 import { CircuitOpenError, DeliveryError } from './errors';
 import { defaultRateLimiter, type Permit, type RateLimit, type RateLimiter } from './rateLimit';
 import { defaultCircuitBreakers, DEFAULT_BREAKER, type BreakerSettings, type CircuitBreakers } from './circuitBreaker';
-import { truncateText } from './truncate';
+import { fitMessage } from './fitMessage';
 import { recordDelivery, recordReceiverUp } from './metrics';
 import { secretVariants } from './secretVariants';
 
@@ -39,9 +39,9 @@ function breakerSettingsOf(receiver: ReceiverConfig): BreakerSettings {
   return cb ? { failures: cb.failures, cooldownMs: cb.cooldown } : DEFAULT_BREAKER;
 }
 
-/** Shortens the rendered text to the channel's limit ("… and N more alerts"). */
+/** Shortens the rendered text to the channel's limit (cut summaries, then "… and N more alerts"). */
 function fitText(message: NotificationMessage, max: number | undefined): NotificationMessage {
-  return max === undefined || message.text.length <= max ? message : { ...message, text: truncateText(message.text, max) };
+  return max === undefined ? message : fitMessage(message, max);
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { appendPath, colorOf, facts, headline, withQuery } from './format';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Discord webhooks with one embed. `?wait=true` makes Discord answer with the created message, whose
@@ -28,7 +29,7 @@ export function discordEmbed(m: NotificationMessage) {
   return {
     title,
     url: inc.links.incident,
-    description: truncateText(m.text || m.title, room),
+    description: fitMessageText(m, room, { orTitle: true }),
     color: colorOf(m),
     fields,
     footer,

@@ -3,7 +3,7 @@ import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, ThreadRef } from './types';
 import { DeliveryError } from './errors';
 import { escapeHtml, facts, hexColor, colorOf, statusLabel } from './format';
-import { truncateText } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Email over SMTP (nodemailer): a text and an HTML part. The first mail of an incident gets a
@@ -30,7 +30,7 @@ export function emailSubject(c: EmailConfig, m: NotificationMessage): string {
 
 export function emailText(m: NotificationMessage): string {
   const lines = facts(m.incident, m).map(([k, v]) => `${k}: ${v}`);
-  return `${m.title}\n\n${lines.join('\n')}\n\n${truncateText(m.text, TEXT_MAX)}\n\nIncident: ${m.incident.links.incident}\n`;
+  return `${m.title}\n\n${lines.join('\n')}\n\n${fitMessageText(m, TEXT_MAX)}\n\nIncident: ${m.incident.links.incident}\n`;
 }
 
 export function emailHtml(m: NotificationMessage): string {
@@ -41,7 +41,7 @@ export function emailHtml(m: NotificationMessage): string {
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<h2 style="border-left:6px solid ${hexColor(colorOf(m))};padding-left:8px">${escapeHtml(`[${statusLabel(m.kind)}] ${m.title}`)}</h2>`,
     `<table>${rows}</table>`,
-    `<pre style="white-space:pre-wrap;font-family:inherit">${escapeHtml(truncateText(m.text, TEXT_MAX))}</pre>`,
+    `<pre style="white-space:pre-wrap;font-family:inherit">${escapeHtml(fitMessageText(m, TEXT_MAX))}</pre>`,
     `<p><a href="${escapeHtml(m.incident.links.incident)}">Open incident</a></p>`,
     '</body></html>',
   ].join('\n');

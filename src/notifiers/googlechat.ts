@@ -1,7 +1,7 @@
 import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { escapeHtml, facts, headline, withQuery } from './format';
-import { truncateText } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Google Chat space webhooks with a cardsV2 card. Every message of an incident carries
@@ -29,7 +29,7 @@ export function googleChatMessage(m: NotificationMessage) {
             {
               widgets: [
                 // textParagraph renders a small HTML subset, so the alert text is escaped.
-                { textParagraph: { text: escapeHtml(truncateText(m.text || m.title, TEXT_MAX)).replace(/\n/g, '<br>') } },
+                { textParagraph: { text: fitMessageText(m, TEXT_MAX, { escape: escapeHtml, orTitle: true }).replace(/\n/g, '<br>') } },
                 { buttonList: { buttons } },
               ],
             },

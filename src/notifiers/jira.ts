@@ -4,6 +4,7 @@ import { basicAuth } from './http';
 import { DeliveryError } from './errors';
 import { appendPath, headline } from './format';
 import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Jira Cloud / Server: the page creates an issue (REST v3 with an Atlassian Document Format
@@ -27,9 +28,10 @@ export function adf(text: string, link?: { href: string; text: string }) {
   return { type: 'doc', version: 1, content };
 }
 
-function richText(c: JiraConfig, text: string, m: NotificationMessage) {
+/** The message text (after `prefix`, e.g. a comment's headline) fitted to Jira's field, plus a link to the incident. */
+function richText(c: JiraConfig, m: NotificationMessage, prefix = '') {
   const link = { href: m.incident.links.incident, text: 'Open incident in Klaxon' };
-  const body = cutWithEllipsis(text, TEXT_MAX);
+  const body = fitMessageText(m, TEXT_MAX, { prefix });
   return c.apiVersion === '3' ? adf(body, link) : `${body}\n\n[${link.text}|${link.href}]`;
 }
 
@@ -55,7 +57,7 @@ export function jiraIssueFields(c: JiraConfig, m: NotificationMessage) {
   return {
     project: { key: c.project },
     summary: cutWithEllipsis(m.title.replace(/\s*\n\s*/g, ' '), SUMMARY_MAX),
-    description: richText(c, m.text, m),
+    description: richText(c, m),
     issuetype: { name: c.issueType },
     labels: c.labels,
     ...(priority ? { priority: { name: priority } } : {}),
@@ -87,7 +89,7 @@ export const jiraNotifier: Notifier<'jira'> = {
   async update(c, m, ctx) {
     const key = m.thread.issueKey;
     const who = m.incident.acknowledgedBy ? ` by ${m.incident.acknowledgedBy}` : '';
-    await call(c, ctx, 'POST', api(c, 'issue', key, 'comment'), { body: richText(c, `${headline(m)}${m.kind === 'acknowledged' ? who : ''}\n${m.text}`, m) });
+    await call(c, ctx, 'POST', api(c, 'issue', key, 'comment'), { body: richText(c, m, `${headline(m)}${m.kind === 'acknowledged' ? who : ''}\n`) });
     if (m.kind !== 'resolved') return { thread: m.thread, response: `commented on ${key}` };
     const t = await resolveTransition(c, ctx, key);
     await call(c, ctx, 'POST', api(c, 'issue', key, 'transitions'), { transition: { id: t.id } });

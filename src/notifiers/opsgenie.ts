@@ -2,7 +2,8 @@ import type { ReceiverOf } from '../config/receivers';
 import { allVendorKeys, vendorKey } from './vendorKey';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { appendPath, withQuery } from './format';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Opsgenie Alert API v2. The alert is created with `alias` = incident id, then acknowledged and
@@ -32,7 +33,7 @@ export function opsgenieCreateBody(c: OpsgenieConfig, m: NotificationMessage) {
   return {
     message: cutWithEllipsis(m.title, LIMITS.message),
     alias: vendorKey(inc, LIMITS.alias),
-    description: truncateText(m.text, LIMITS.description),
+    description: fitMessageText(m, LIMITS.description),
     responders: c.responders,
     tags: c.tags,
     details,
@@ -57,7 +58,7 @@ async function deliver(c: OpsgenieConfig, m: NotificationMessage, ctx: NotifierC
   // One alias per paging cycle (vendorKey.ts): an acknowledged Opsgenie alert only counts up on a
   // re-create with its alias, it does not notify anyone again.
   const alias = vendorKey(m.incident, LIMITS.alias);
-  const note = cutWithEllipsis(`${m.title}\n${m.text}`, 25_000);
+  const note = fitMessageText(m, 25_000, { prefix: `${m.title}\n` });
   if (m.kind === 'resolved') {
     // Earlier cycles' alerts were acknowledged, not closed: close every one.
     let id = '';

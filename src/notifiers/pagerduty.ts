@@ -1,7 +1,8 @@
 import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { DeliveryError } from './errors';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 import { allVendorKeys, vendorKey } from './vendorKey';
 
 /**
@@ -40,7 +41,7 @@ export function pagerdutyEvent(c: PagerDutyConfig, m: NotificationMessage, dedup
       ...(c.group ? { group: c.group } : {}),
       ...(c.class ? { class: c.class } : {}),
       custom_details: {
-        text: truncateText(m.text, DETAILS_TEXT_MAX),
+        text: fitMessageText(m, DETAILS_TEXT_MAX),
         alerts: inc.alerts.length,
         labels: inc.commonLabels,
         tenant: inc.tenant,

@@ -2,7 +2,8 @@ import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { basicAuth } from './http';
 import { appendPath, headline } from './format';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * ServiceNow Table API on the incident table: POST creates the incident, PATCH adds work notes on
@@ -39,7 +40,7 @@ export function servicenowCreateBody(c: ServiceNowConfig, m: NotificationMessage
   const inc = m.incident;
   return {
     short_description: cutWithEllipsis(m.title.replace(/\s*\n\s*/g, ' '), SHORT_MAX),
-    description: `${truncateText(m.text, TEXT_MAX)}\n\nKlaxon incident: ${inc.links.incident}`,
+    description: `${fitMessageText(m, TEXT_MAX)}\n\nKlaxon incident: ${inc.links.incident}`,
     impact: LEVEL[inc.severity],
     urgency: LEVEL[inc.severity],
     correlation_id: inc.id,
@@ -62,7 +63,7 @@ export const servicenowNotifier: Notifier<'servicenow'> = {
     const note = `${headline(m)}\n${m.text}`;
     const body =
       m.kind === 'resolved'
-        ? { state: SERVICENOW_RESOLVED_STATE, close_code: c.closeCode, close_notes: cutWithEllipsis(note, 4000), work_notes: note }
+        ? { state: SERVICENOW_RESOLVED_STATE, close_code: c.closeCode, close_notes: fitMessageText(m, 4000, { prefix: `${headline(m)}\n` }), work_notes: note }
         : { work_notes: note };
     await call(c, ctx, 'PATCH', tableUrl(c, m.thread.sysId), body);
     return { thread: m.thread, response: `${m.kind === 'resolved' ? 'resolved' : 'noted'} ${m.thread.number || m.thread.sysId}` };

@@ -3,7 +3,8 @@ import type { DeliveryResult, NotificationMessage, Notifier, NotifierContext, Th
 import type { HttpResponse } from './http';
 import { DeliveryError, parseRetryAfter } from './errors';
 import { appendPath, facts, headline, isClosed } from './format';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 import { SLACK_ACTIONS } from './slackInteractivity';
 
 /**
@@ -38,7 +39,7 @@ export function slackBlocks(m: NotificationMessage, buttons: boolean): unknown[]
   if (inc.links.runbook) context.push(`<${inc.links.runbook}|Runbook>`);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: cutWithEllipsis(headline(m), HEADER_MAX), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: truncateText(mention(m) + escapeMrkdwn(m.text || m.title), SECTION_MAX) } },
+    { type: 'section', text: { type: 'mrkdwn', text: fitMessageText(m, SECTION_MAX, { prefix: mention(m), escape: escapeMrkdwn, orTitle: true }) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: cutWithEllipsis(context.join('  ·  '), SECTION_MAX) }] },
   ];
   if (buttons && !isClosed(m)) {
@@ -135,7 +136,7 @@ export const slackNotifier: Notifier<'slack'> = {
         {
           channel,
           thread_ts: ts,
-          text: truncateText(`${headline(m)}${who}\n${escapeMrkdwn(m.text)}`, 4000),
+          text: fitMessageText(m, 4000, { prefix: `${headline(m)}${who}\n`, escape: escapeMrkdwn }),
           // A re-page in the thread must reach the channel too (chat.postMessage reply_broadcast).
           ...(m.kind === 'firing' || m.kind === 'escalated' ? { reply_broadcast: true } : {}),
           ...identity(c),

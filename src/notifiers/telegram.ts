@@ -2,7 +2,7 @@ import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext, ThreadRef } from './types';
 import { DeliveryError } from './errors';
 import { escapeHtml, headline, statusLabel } from './format';
-import { truncateText } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Telegram Bot API sendMessage in HTML parse mode. Ack/resolve are sent as replies to the first
@@ -24,7 +24,7 @@ export function telegramHtml(m: NotificationMessage): string {
   const footer = `Severity: ${inc.severity} · Service: ${inc.service || '—'}`;
   const link = 'Open incident';
   const budget = TELEGRAM_TEXT_MAX - head.length - footer.length - link.length - 4;
-  const body = truncateText(m.text, Math.max(budget, 20));
+  const body = fitMessageText(m, Math.max(budget, 20));
   return [`<b>${escapeHtml(head)}</b>`, escapeHtml(body), `<i>${escapeHtml(footer)}</i>`, `<a href="${escapeHtml(inc.links.incident)}">${link}</a>`].join('\n');
 }
 

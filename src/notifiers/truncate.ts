@@ -1,13 +1,13 @@
 /**
- * Fitting a message into a channel's size limit. Default templates render one line per alert, so
- * the unit dropped is a line: whole lines go from the end and "… and N more alerts" says how many
- * (non-blank) lines were left out. A vendor that rejects an oversized message would lose the whole
- * page; a shortened one still tells the on-call what is burning.
+ * Line-based fitting of a text into a channel's size limit, for texts with no known layout (a
+ * tenant's own template; fitMessage.ts handles the default templates alert by alert). Whole lines
+ * go from the end and "… and N more alerts" says how many (non-blank) lines were left out. A vendor
+ * that rejects an oversized message would lose the whole page; a shortened one still tells the
+ * on-call what is burning.
  */
+import { moreAlertsMarker } from '../templates/layout';
 
-export function moreAlertsMarker(n: number): string {
-  return `… and ${n} more alert${n === 1 ? '' : 's'}`;
-}
+export { moreAlertsMarker };
 
 /** Cuts to at most `max` UTF-16 units ending in "…", never splitting a surrogate pair. */
 export function cutWithEllipsis(text: string, max: number): string {

@@ -1,5 +1,6 @@
 import type { ReceiverConfig, ReceiverType, ReceiverOf } from '../config/receivers';
 import type { IncidentView } from '../incident/view';
+import type { MessageLayout } from '../templates/layout';
 
 /**
  * What a channel is asked to deliver. `kind` says which moment of the incident this is; `text` and
@@ -10,6 +11,8 @@ export interface NotificationMessage {
   incident: IncidentView;
   title: string;
   text: string;
+  /** Which lines of `text` are header, alerts and footer (default templates), for truncation. */
+  layout?: MessageLayout;
   /** Stable per (incident run, step, receiver): sent as the vendor's dedup key where one exists. */
   idempotencyKey: string;
   /** What an earlier send of this incident to this receiver returned (message ts, issue key, …). */
@@ -50,7 +53,7 @@ export interface NotifierContext {
  */
 export interface Notifier<T extends ReceiverType = ReceiverType> {
   type: T;
-  /** Longest text the channel accepts; longer texts are truncated with "… and N more alerts". */
+  /** Longest text the channel accepts; longer texts are fitted by fitMessage (cut summaries, then "… and N more alerts"). */
   maxTextLength?: number;
   /**
    * A re-page (firing/escalated) to a receiver that already has the incident's thread goes through

@@ -2,7 +2,8 @@ import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { DeliveryError } from './errors';
 import { appendPath } from './format';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Splunk On-Call (VictorOps) REST endpoint integration: POST …/alert/{api_key}/{routing_key} with a
@@ -28,7 +29,7 @@ export function victoropsBody(m: NotificationMessage) {
     message_type: type,
     entity_id: inc.id,
     entity_display_name: cutWithEllipsis(m.title, 512),
-    state_message: `${truncateText(m.text, TEXT_MAX)}\n\nKlaxon incident: ${inc.links.incident}`,
+    state_message: `${fitMessageText(m, TEXT_MAX)}\n\nKlaxon incident: ${inc.links.incident}`,
     state_start_time: Math.floor(Date.parse(inc.startedAt) / 1000),
     monitoring_tool: 'klaxon',
     ...(type === 'ACKNOWLEDGEMENT' && inc.acknowledgedBy ? { ack_author: inc.acknowledgedBy } : {}),

@@ -2,7 +2,8 @@ import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, NotifierContext } from './types';
 import { basicAuth } from './http';
 import { appendPath, headline } from './format';
-import { cutWithEllipsis, truncateText } from './truncate';
+import { cutWithEllipsis } from './truncate';
+import { fitMessageText } from './fitMessage';
 
 /**
  * Zendesk Support tickets: POST /api/v2/tickets.json opens one per incident (external_id = incident
@@ -32,7 +33,7 @@ export function zendeskTicket(c: ZendeskConfig, m: NotificationMessage) {
   return {
     ticket: {
       subject: cutWithEllipsis(m.title, 255),
-      comment: { body: `${truncateText(m.text, TEXT_MAX)}\n\nKlaxon incident: ${inc.links.incident}`, public: false },
+      comment: { body: `${fitMessageText(m, TEXT_MAX)}\n\nKlaxon incident: ${inc.links.incident}`, public: false },
       priority: c.priority[inc.severity] ?? 'normal',
       type: 'incident',
       tags: c.tags,
@@ -52,7 +53,7 @@ export const zendeskNotifier: Notifier<'zendesk'> = {
   },
   async update(c, m, ctx) {
     const id = m.thread.ticketId;
-    const comment = { body: `${headline(m)}\n${truncateText(m.text, TEXT_MAX)}`, public: false };
+    const comment = { body: fitMessageText(m, TEXT_MAX, { prefix: `${headline(m)}\n` }), public: false };
     const ticket = m.kind === 'resolved' ? { status: 'solved', comment } : { comment };
     const t = await call(c, ctx, 'PUT', appendPath(c.url, 'api', 'v2', 'tickets', `${id}.json`), { ticket });
     return { thread: m.thread, response: `updated ticket ${t.id}${t.status ? ` (${t.status})` : ''}` };

@@ -1,6 +1,8 @@
 /**
  * Default message templates (Handlebars). `title` is one line; `text` is the body. Tenants override
- * them per receiver type under `templates:` (key `<type>.title` / `<type>.text`).
+ * them per receiver type under `templates:` (key `<type>.title` / `<type>.text`). The text marks its
+ * alert list with the layout helpers (templates/layout.ts), so a channel that must shorten it cuts
+ * summaries and drops whole alerts while keeping the header and the incident link.
  */
 export const DEFAULT_TEMPLATES = {
   title: '[{{upper status}}{{#if (eq status "firing")}}:{{firingCount}}{{/if}}] {{incident.title}}',
@@ -9,9 +11,9 @@ export const DEFAULT_TEMPLATES = {
     '{{else if (eq kind "acknowledged")}}Acknowledged by {{incident.acknowledgedBy}}: {{incident.title}}{{#if incident.snoozedUntil}} (snoozed until {{incident.snoozedUntil}}){{/if}}.',
     '{{else}}{{upper incident.severity}} {{incident.title}}',
     '{{#if advice}}{{advice}}',
-    '{{/if}}{{#each firing}}- {{labels.alertname}}{{#if labels.instance}} on {{labels.instance}}{{/if}}{{#if annotations.summary}}: {{annotations.summary}}{{/if}}',
-    '{{/each}}{{#if moreFiring}}… and {{moreFiring}} more alerts',
-    '{{/if}}{{#if incident.links.runbook}}Runbook: {{incident.links.runbook}}',
+    '{{/if}}{{#alertList}}{{#each firing}}{{#alertLine}}- {{labels.alertname}}{{#if labels.instance}} on {{labels.instance}}{{/if}}{{#if annotations.summary}}: {{#alertDetail}}{{annotations.summary}}{{/alertDetail}}{{/if}}{{/alertLine}}',
+    '{{/each}}{{moreAlerts moreFiring}}{{/alertList}}',
+    '{{#if incident.links.runbook}}Runbook: {{incident.links.runbook}}',
     '{{/if}}Incident: {{incident.links.incident}}{{/if}}',
   ].join('\n'),
 } as const;

@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import { formatDuration } from '../config/duration';
 import type { IncidentView } from '../incident/view';
 import { DEFAULT_TEMPLATES, type TemplateName } from './defaults';
+import { LAYOUT_HELPERS, parseRendered, type MessageLayout } from './layout';
 
 /** Alerts listed in a message before "… and N more"; channels with tighter limits truncate further. */
 const MAX_LISTED_ALERTS = 20;
@@ -16,6 +17,7 @@ hb.registerHelper('truncate', (s: unknown, n: unknown) => {
   const max = Number(n);
   return text.length > max ? text.slice(0, Math.max(0, max - 1)) + '…' : text;
 });
+for (const [name, helper] of Object.entries(LAYOUT_HELPERS)) hb.registerHelper(name, helper);
 hb.registerHelper('duration', (ms: unknown) => formatDuration(Number(ms)));
 hb.registerHelper('since', function (this: { now?: string }, iso: unknown, options?: { data?: { root?: { now?: string } } }) {
   const now = Date.parse(options?.data?.root?.now ?? new Date().toISOString());
@@ -73,19 +75,31 @@ function context(ctx: RenderContext) {
 }
 
 export function renderTemplate(name: string, source: string, ctx: RenderContext): string {
+  return renderStructured(name, source, ctx).text;
+}
+
+/** The rendered text and, when the template marks its alert list, its layout (for truncation). */
+export function renderStructured(name: string, source: string, ctx: RenderContext): { text: string; layout?: MessageLayout } {
   const t = compileTemplate(name, source);
+  let raw: string;
   try {
-    return t(context(ctx)).trim();
+    raw = t(context(ctx));
   } catch (err) {
     throw new TemplateError(name, (err as Error).message.split('\n')[0]);
   }
+  return parseRendered(raw);
+}
+
+export interface RenderedMessage {
+  title: string;
+  text: string;
+  /** Structure of `text` (absent for templates that do not mark it): see templates/layout.ts. */
+  layout?: MessageLayout;
 }
 
 /** Renders title and text for one receiver type, using the tenant's override where it has one. */
-export function renderMessage(receiverType: string, overrides: Record<string, string>, ctx: RenderContext): { title: string; text: string } {
+export function renderMessage(receiverType: string, overrides: Record<string, string>, ctx: RenderContext): RenderedMessage {
   const pick = (n: TemplateName) => overrides[`${receiverType}.${n}`] ?? overrides[n] ?? DEFAULT_TEMPLATES[n];
-  return {
-    title: renderTemplate(`${receiverType}.title`, pick('title'), ctx),
-    text: renderTemplate(`${receiverType}.text`, pick('text'), ctx),
-  };
+  const body = renderStructured(`${receiverType}.text`, pick('text'), ctx);
+  return { title: renderTemplate(`${receiverType}.title`, pick('title'), ctx), text: body.text, ...(body.layout ? { layout: body.layout } : {}) };
 }

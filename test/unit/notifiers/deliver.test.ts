@@ -7,6 +7,7 @@ import { RateLimiter } from '../../../src/notifiers/rateLimit';
 import { CircuitBreakers, type ReceiverHealth } from '../../../src/notifiers/circuitBreaker';
 import { CircuitOpenError } from '../../../src/notifiers/errors';
 import type { ReceiverConfig } from '../../../src/config/receivers';
+import { renderMessage } from '../../../src/templates/render';
 
 const TOKEN = 'xoxb-1111111111-2222222222-DeliverTestTokenValue';
 const PD_KEY = 'R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12';
@@ -165,6 +166,21 @@ describe('deliver()', () => {
     expect(section.length).toBeLessThanOrEqual(3000);
     const kept = section.split('\n').length - 1;
     expect(section.endsWith(`… and ${500 - kept} more alerts`)).toBe(true);
+  });
+
+  it('a default-template message keeps every alert line in Slack (long summaries cut), the footer, and the escaping', async () => {
+    const base = incident({}, 15);
+    const inc = { ...base, alerts: base.alerts.map((a) => ({ ...a, annotations: { summary: `p99 <${'x'.repeat(600)}> & more` } })) };
+    const m = message('firing', inc);
+    const rendered = renderMessage('slack', {}, { kind: 'firing', incident: m.incident, now: '2025-01-02T03:10:00Z' });
+    await deliver(req(slackReceiver(), { message: { ...m, ...rendered } }), ctx(), { breakers: new CircuitBreakers(), rateLimiter: new RateLimiter() });
+    const section: string = slack.last().json().blocks[1].text.text;
+    expect(section.length).toBeLessThanOrEqual(3000);
+    const alerts = section.split('\n').filter((l) => l.startsWith('- '));
+    expect(alerts).toHaveLength(15);
+    for (const line of alerts) expect(line).toMatch(/: p99 &lt;x+…$/);
+    expect(section).not.toContain('more alert');
+    expect(section.endsWith(`Incident: ${inc.links.incident}`)).toBe(true);
   });
 
   it('scrubs secrets from errors, and counts outcomes in klaxon_notifications_total', async () => {
