@@ -62,12 +62,14 @@ export class NotificationLedger {
   }
 
   /** Keeps a live attempt's lease from running out while it queues or waits for the vendor. */
-  async renew(key: string, owner: string, ms: number): Promise<void> {
-    await this.pool.query(
+  /** Extends this owner's lease; false when it is no longer the owner (or the send has ended). */
+  async renew(key: string, owner: string, ms: number): Promise<boolean> {
+    const r = await this.pool.query(
       `UPDATE notifications SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
        WHERE idempotency_key = $1 AND lease_owner = $2 AND status = 'sending'`,
       [key, owner, ms],
     );
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** Delivered: the result is kept for any later attempt of the same key, and the lease ends. */

@@ -50,12 +50,16 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
     const info = ctx.info;
     const owner = `${info.workflowExecution?.runId ?? 'local'}/${info.activityId}/${info.attempt}`;
     const leaseMs = receiver.timeout + LEASE_MARGIN_MS;
+    // Until when this attempt surely holds the lease, by its own clock (which runs on while the
+    // process is paused; the lease in Postgres expires meanwhile and a retry may take it).
+    let heldUntil = Date.now() + leaseMs;
     // Paging must not depend on the audit store: with the ledger unreachable the send goes out
     // unguarded, carrying the key as the vendor's dedup key (README "Delivery guarantee").
     const claim: Claim = await deps.ledger
       .claim(args.idempotencyKey, { incidentId: args.incident.id, tenant: args.tenant, receiver: args.receiver, kind: args.kind }, { owner, ms: leaseMs })
       .catch((err: Error) => {
         ctx.log.warn('ledger unreachable: sending without a lease', { key: args.idempotencyKey, error: err.message });
+        heldUntil = Infinity;
         return { outcome: 'acquired', status: 'sending', attempts: info.attempt, thread: null, response: null, deliveredBy: null } as const;
       });
     if (claim.outcome === 'sent') {
@@ -83,8 +87,8 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
     const beat = setInterval(() => {
       if (!info.isLocal) ctx.heartbeat();
       if (Date.now() - renewedAt > leaseMs / 3) {
-        renewedAt = Date.now();
-        deps.ledger.renew(args.idempotencyKey, owner, leaseMs).catch(() => undefined);
+        const at = (renewedAt = Date.now());
+        deps.ledger.renew(args.idempotencyKey, owner, leaseMs).then((held) => held && heldUntil !== Infinity && (heldUntil = at + leaseMs), () => undefined);
       }
     }, HEARTBEAT_EVERY_MS);
     try {
@@ -99,7 +103,13 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
           receivers: tenant.receivers,
         },
         deps.notifier,
-        { signal: ctx.cancellationSignal },
+        {
+          signal: ctx.cancellationSignal,
+          beforeRequest: () => {
+            // Paused past the lease (SIGSTOP, a long GC, a frozen VM): a retry may own the key now.
+            if (Date.now() > heldUntil - LEASE_MARGIN_MS / 2) throw new DeliveryError(`${args.receiver}: this attempt's lease on the notification ran out before its request was sent`, { retryable: true });
+          },
+        },
       );
       clearInterval(beat);
       // Delivered: a ledger write that fails now must not fail the send (a retry would page again);

@@ -28,6 +28,11 @@ export interface DeliverOptions {
   heartbeat?: (queuedForMs: number) => void;
   rateLimiter?: RateLimiter;
   breakers?: CircuitBreakers;
+  /**
+   * Runs right before each vendor request is written; throwing stops it unsent. The notify
+   * activity checks here that its ledger lease still holds (a paused process must not send late).
+   */
+  beforeRequest?: () => void;
 }
 
 export function rateLimitOf(receiver: ReceiverConfig, fallback?: RateLimit): RateLimit | undefined {
@@ -51,8 +56,19 @@ function fitText(message: NotificationMessage, max: number | undefined): Notific
  */
 export async function deliver(req: DeliveryRequest, ctx: NotifierContext, opts: DeliverOptions = {}): Promise<DeliveryResult & { deliveredBy?: string }> {
   // Every vendor request of this delivery is aborted when the caller cancels (an ack mid-send).
-  const signal = opts.signal;
-  const bound: NotifierContext = signal ? { ...ctx, http: { send: (r) => ctx.http.send({ ...r, signal: r.signal ?? signal }) } } : ctx;
+  const { signal, beforeRequest } = opts;
+  const bound: NotifierContext =
+    signal || beforeRequest
+      ? {
+          ...ctx,
+          http: {
+            send: (r) => {
+              beforeRequest?.();
+              return ctx.http.send({ ...r, signal: r.signal ?? signal });
+            },
+          },
+        }
+      : ctx;
   return deliverOnce(req, bound, opts, new Set());
 }
 

@@ -5,6 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { openDatabase, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { NotificationLedger } from '../../src/delivery/ledger';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { ConfigStore } from '../../src/config/store';
+import { createNotifyActivity } from '../../src/delivery/notifyActivity';
+import { createHttpDelivery } from '../../src/notifiers/http';
+import { opsTenantYaml, testConfig } from '../support/klaxon';
+import { startReceiver } from '../support/receiver';
 
 /** The ledger is a lock (issue #8, scenario 7): real Postgres (DATABASE_URL) or PGlite. */
 describe('notification ledger leases', () => {
@@ -57,5 +64,49 @@ describe('notification ledger leases', () => {
     expect((await ledger.claim(key, info, { owner: 'b', ms: 15_000 })).outcome).toBe('held');
     const [row] = (await ledger.forIncident('i-1')).filter((r) => r.key === key);
     expect(row.attempts).toBe(1);
+  });
+});
+
+/**
+ * A paused attempt (SIGSTOP, a frozen VM, a long GC) must not send once its lease has run out: a
+ * retry may own the key by then, and both would page (found by `npm run chaos`, worker stopped 20 s).
+ */
+describe('a notify attempt paused past its lease', () => {
+  let db: Database;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await receiver?.close();
+    await db?.close();
+  });
+
+  test('does not send: it gives the key back and fails retryably', async () => {
+    db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-ledger-')) });
+    await migrate(db.pool);
+    receiver = await startReceiver();
+    const config = new ConfigStore(testConfig(opsTenantYaml('t'), { HOOK: 'h', API: 'a', URL: `${receiver.url}/hook` }));
+    // The process "sleeps" right after its claim: its clock jumps a minute (no timer ran meanwhile).
+    let pausedFor = 0;
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + pausedFor);
+    const ledger = new NotificationLedger(db.pool);
+    const claim = ledger.claim.bind(ledger);
+    ledger.claim = async (...args) => {
+      const r = await claim(...args);
+      pausedFor = 60_000;
+      return r;
+    };
+    const notify = createNotifyActivity({ config, ledger, notifier: { http: createHttpDelivery(), now: () => new Date() } });
+    const key = `paused-${randomUUID()}`;
+    const incident = {
+      id: 'i-paused', tenant: 't', workflowId: 'wf', runId: 'run', title: 'Paused (api)', status: 'firing' as const, severity: 'critical' as const,
+      declaredSeverity: 'critical' as const, alertname: 'Paused', service: 'api', startedAt: new Date().toISOString(), commonLabels: { alertname: 'Paused' },
+      alerts: [], links: { workflow: 'http://ui', incident: 'http://klaxon' }, timeline: [],
+    };
+    const run = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(notify, { tenant: 't', receiver: 'ops', kind: 'firing' as const, incident, idempotencyKey: key });
+    await expect(run).rejects.toMatchObject({ type: 'DeliveryFailed', message: expect.stringMatching(/lease .* ran out before its request was sent/) });
+    expect(receiver.received).toHaveLength(0);
+    // Given back: the next attempt may send at once.
+    expect((await ledger.claim(key, { incidentId: 'i-paused', tenant: 't', receiver: 'ops', kind: 'firing' }, { owner: 'next', ms: 15_000 })).outcome).toBe('acquired');
   });
 });
