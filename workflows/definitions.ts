@@ -51,6 +51,9 @@ export interface CarriedState {
   reroute?: boolean;
   cycle?: number;
   acksAnnounced?: number;
+  /** Partial resolves so far, and the last one told to the paged threads (see IncidentState). */
+  partialResolves?: number;
+  partialResolvesTold?: number;
 }
 
 export interface AlertsUpdate {

@@ -110,6 +110,12 @@ const INHIBITION_SIGNALS = 'klaxon-inhibition-signals';
  */
 const NOTICE_HANDOVER = 'klaxon-notice-handover';
 
+/**
+ * patched() id: when some of a paged incident's alerts resolve and others still fire, the threads
+ * that were paged hear of it ("1 of 2 alerts resolved"), as a reply, never as another page.
+ */
+const PARTIAL_RESOLVE_UPDATES = 'klaxon-partial-resolve-updates';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -129,6 +135,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   if (pager) {
     for (const s of input.carried?.inFlight ?? []) pager.start(s);
     void cancelPagesWhenActedOn(incident, pager);
+    void tellPartialResolves(incident, pager);
   }
   void recheckHoldWhenSignalled(incident);
 
@@ -208,6 +215,24 @@ async function cancelPagesWhenActedOn(incident: IncidentState, pager: Pager): Pr
 }
 
 /**
+ * Some alerts resolved, others fire on: the paged threads are updated, one update at a time (a
+ * burst of partial resolves becomes one reply with the latest count, not one reply each).
+ */
+async function tellPartialResolves(incident: IncidentState, pager: Pager): Promise<void> {
+  const updating = () => pager.pending('notice').some((s) => s.kind === 'updated');
+  for (;;) {
+    await condition(() => incident.partialResolvesTold < incident.partialResolves && incident.status !== 'resolved' && !updating());
+    // Decided here, when the first update after the deploy is due: earlier runs replay unchanged.
+    if (!patched(PARTIAL_RESOLVE_UPDATES)) {
+      incident.partialResolvesTold = incident.partialResolves;
+      continue;
+    }
+    const which = `update${(incident.partialResolvesTold = incident.partialResolves)}`;
+    pager.update('updated', (p) => keyFor(incident, which, p));
+  }
+}
+
+/**
  * Resolved: "resolved" to everyone who was (or may have been) paged, plus any notice still running,
  * handed to a detached workflow so this run ends now and the group's next firing is a new incident.
  */
@@ -215,7 +240,8 @@ async function handOverNotices(incident: IncidentState, pager: Pager): Promise<v
   pager.cancelPages();
   const toResolved = (p: { receiver: string; recipient?: Recipient; thread?: ThreadRef }, which = 'resolved') =>
     ({ key: keyFor(incident, which, p), kind: 'resolved' as const, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' as const });
-  const unfinished = patched(NOTICE_HANDOVER) ? pager.handOver('notice') : pager.pending('notice');
+  // An update still on its way is stale now: "resolved" follows in the same thread.
+  const unfinished = (patched(NOTICE_HANDOVER) ? pager.handOver('notice') : pager.pending('notice')).filter((s) => s.kind !== 'updated');
   const sends = [...unfinished, ...[...incident.notified.values()].map((p) => toResolved(p))];
   // Fired and resolved before Klaxon paged anyone (a worker or Temporal outage, not a policy wait
   // or a hold): the first step's receivers hear of it once, rather than never.

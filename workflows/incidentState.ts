@@ -44,6 +44,12 @@ export class IncidentState {
   refiredAfterResolve = false;
   /** A source incident opened or resolved: inhibition is decided again (not carried: the periodic check covers it). */
   recheckHold = false;
+  /**
+   * Bumped when some of the alerts resolve while others still fire; the paged threads hear of it
+   * ("1 of 2 alerts resolved") up to `partialResolvesTold`.
+   */
+  partialResolves = 0;
+  partialResolvesTold = 0;
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
@@ -85,6 +91,8 @@ export class IncidentState {
         reroute: c.reroute ?? false,
         lastDeclared: c.lastDeclared ?? c.severity,
         anomaly: c.anomaly,
+        partialResolves: c.partialResolves ?? 0,
+        partialResolvesTold: c.partialResolvesTold ?? c.partialResolves ?? 0,
       });
       for (const n of c.notified) this.notified.set(notifiedKey(n), n);
       this.timeline.push(...c.timeline);
@@ -152,6 +160,7 @@ export class IncidentState {
       this.resolve('alertmanager', at, 'all alerts resolved');
       return;
     }
+    if (resolved.length) this.partialResolves++;
     // Compared with what was declared before, not the effective severity: a classification that
     // lowered the incident must not be undone by every re-send of the same alerts.
     const declared = this.declaredSeverity;
@@ -228,6 +237,7 @@ export class IncidentState {
       ...(this.cycle ? { cycle: this.cycle } : {}),
       ...(this.escalateNow ? { escalateNow: true } : {}),
       ...(this.reroute ? { reroute: true } : {}),
+      ...(this.partialResolves ? { partialResolves: this.partialResolves, partialResolvesTold: this.partialResolvesTold } : {}),
       plan: this.plan!,
       timeline: this.timeline.slice(-50),
     };
@@ -240,6 +250,7 @@ export class IncidentState {
     const service = labels.service ?? alerts[0]?.labels.service ?? '';
     const links = this.plan?.links ?? { publicUrl: '', temporalUiUrl: '', namespace: 'default' };
     const runbook = alerts.find((a) => a.annotations.runbook_url)?.annotations.runbook_url;
+    const workflowUrl = `${links.temporalUiUrl}/namespaces/${links.namespace}/workflows/${encodeURIComponent(this.workflowId)}/${this.runId}/history`;
     return {
       id: this.id,
       tenant: this.input.tenant,
@@ -269,9 +280,12 @@ export class IncidentState {
       },
       commonLabels: labels,
       alerts,
+      // `incident` is a page a person can open without an API token; a message swaps in the signed
+      // incident page when links are signed (src/links/messageLinks.ts).
       links: {
-        incident: `${links.publicUrl}/api/v1/incidents/${encodeURIComponent(this.id)}`,
-        workflow: `${links.temporalUiUrl}/namespaces/${links.namespace}/workflows/${encodeURIComponent(this.workflowId)}/${this.runId}/history`,
+        incident: workflowUrl,
+        workflow: workflowUrl,
+        api: `${links.publicUrl}/api/v1/incidents/${encodeURIComponent(this.id)}`,
         ...(runbook ? { runbook } : {}),
       },
       timeline: this.timeline.map(({ seq: _seq, ...e }) => e),

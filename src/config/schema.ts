@@ -133,10 +133,15 @@ export const serverSchema = z
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
     /** Base URL people reach Klaxon at, used for links in messages. */
     publicUrl: z.string().url().default('http://localhost:8080'),
-    /** Key for signed one-click links (`GET /a/<token>`); without it messages carry no ack link. */
+    /**
+     * Key for signed links in messages: one-click acknowledge (`/a/<token>`) and the incident page
+     * (`/i/<token>`). Without it messages carry no ack link, and "Incident" opens the Temporal Web UI.
+     */
     linkSigningKey: secret().optional(),
     /** How long a one-click link stays valid. */
     linkTtl: duration().prefault('24h'),
+    /** How long an incident page link (read-only, usable any number of times) stays valid. */
+    pageLinkTtl: duration().prefault('30d'),
     /** Base URL of the Temporal Web UI, for "open workflow" links. */
     temporalUiUrl: z.string().url().default('http://localhost:8233'),
   })

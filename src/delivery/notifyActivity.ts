@@ -3,7 +3,7 @@ import type { ConfigStore } from '../config/store';
 import type { Claim, NotificationLedger } from './ledger';
 import type { IncidentView } from '../incident/view';
 import type { NotificationMessage, NotifierContext, Recipient, ThreadRef } from '../notifiers/types';
-import { signLink } from '../links/oneClick';
+import { messageLinks, type LinkSettings } from '../links/messageLinks';
 import { deliver } from '../notifiers/deliver';
 import { DeliveryError } from '../notifiers/errors';
 import { renderMessage, TemplateError, type RenderedMessage } from '../templates/render';
@@ -140,20 +140,12 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
 }
 
 /**
- * Title and text for the message, plus the signed one-click link. A template that fails at render
- * time (a label the group lacks) falls back to the default template: a plain page beats silence.
+ * Title and text for the message, with its links (incident page, one-click ack). A template that
+ * fails at render time (a label the group lacks) falls back to the default template: a plain page
+ * beats silence.
  */
-function render(
-  args: NotifyArgs,
-  type: string,
-  overrides: Record<string, string>,
-  server: { linkSigningKey?: { reveal(): string }; linkTtl: number; publicUrl: string },
-): RenderedMessage & { incident: IncidentView } {
-  const incident = { ...args.incident, links: { ...args.incident.links } };
-  if (server.linkSigningKey && args.kind !== 'resolved') {
-    const claims = { i: incident.id, t: args.tenant, a: 'ack' as const, e: Math.floor((Date.now() + server.linkTtl) / 1000), ...(args.recipient ? { u: args.recipient.id } : {}) };
-    incident.links.ack = `${server.publicUrl}/a/${signLink(claims, server.linkSigningKey.reveal())}`;
-  }
+function render(args: NotifyArgs, type: string, overrides: Record<string, string>, server: LinkSettings): RenderedMessage & { incident: IncidentView } {
+  const incident = { ...args.incident, links: messageLinks(args.incident, args, server) };
   const ctx = { kind: args.kind, incident, now: new Date().toISOString(), recipient: args.recipient };
   try {
     return { incident, ...renderMessage(type, overrides, ctx) };

@@ -71,6 +71,16 @@ export class Pager {
     for (const p of this.host.paged.values()) this.start({ key: keyOf(p), kind, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' });
   }
 
+  /**
+   * An update for the conversations that exist (a partial resolve): only receivers that surely got
+   * the page and gave back a thread; elsewhere a new message would read as another page.
+   */
+  update(kind: SendKind, keyOf: (p: Paged) => string): void {
+    for (const p of this.host.paged.values()) {
+      if (p.thread && !p.unconfirmed) this.start({ key: keyOf(p), kind, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' });
+    }
+  }
+
   /** Someone acted: pages still in flight are cancelled (their receivers stay "maybe paged"); notices go on. */
   cancelPages(): void {
     for (const { send, scope } of this.inFlight.values()) if (send.purpose === 'page') scope.cancel();

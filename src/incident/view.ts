@@ -57,6 +57,10 @@ export interface IncidentView {
   anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; advise: boolean };
   commonLabels: Record<string, string>;
   alerts: AlertView[];
-  links: { workflow: string; incident: string; runbook?: string; ack?: string };
+  /**
+   * `incident`: a page a person can open (set when a message is sent: src/links/messageLinks.ts);
+   * `workflow`: the Temporal Web UI; `api`: the JSON API; `ack`: signed one-click acknowledge.
+   */
+  links: { workflow: string; incident: string; api?: string; runbook?: string; ack?: string };
   timeline: TimelineEntry[];
 }

@@ -1,17 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signed one-click links (`GET /a/<token>`): the token carries what to do to which incident and
- * until when, signed with HMAC-SHA256 so it cannot be forged or altered; no login is needed to use
- * it, so links expire (server.linkTtl) and only do the harmless "acknowledge".
+ * Signed links in messages: the token carries what it allows on which incident and until when,
+ * signed with HMAC-SHA256 so it cannot be forged or altered. No login is needed to use one, so
+ * links expire and allow little: `ack` (one-click acknowledge, `/a/<token>`, single-use,
+ * server.linkTtl) or `view` (the incident page, `/i/<token>`, read-only, server.pageLinkTtl).
  */
 export interface LinkClaims {
   /** Incident id. */
   i: string;
   /** Tenant. */
   t: string;
-  /** Action. */
-  a: 'ack';
+  /** What the link allows: acknowledge once, or read the incident page. */
+  a: 'ack' | 'view';
   /** Expiry, seconds since the epoch. */
   e: number;
   /** Who the link was sent to, if a person (becomes the actor). */

@@ -10,6 +10,7 @@ const STATUS: Record<MessageKind, { label: string; emoji: string }> = {
   escalated: { label: 'ESCALATED', emoji: '📣' },
   acknowledged: { label: 'ACKNOWLEDGED', emoji: '👀' },
   resolved: { label: 'RESOLVED', emoji: '✅' },
+  updated: { label: 'UPDATED', emoji: '🔄' },
   test: { label: 'TEST', emoji: '🧪' },
 };
 

@@ -7,7 +7,7 @@ import type { MessageLayout } from '../templates/layout';
  * `title` are already rendered (Handlebars) so a notifier only shapes the vendor's request.
  */
 export interface NotificationMessage {
-  kind: 'firing' | 'acknowledged' | 'resolved' | 'escalated' | 'test';
+  kind: 'firing' | 'acknowledged' | 'resolved' | 'escalated' | 'updated' | 'test';
   incident: IncidentView;
   title: string;
   text: string;

@@ -8,6 +8,7 @@ import { metricsPlugin } from './plugins/metrics';
 import { webhookPlugin } from './plugins/webhook';
 import { incidentsPlugin } from './plugins/incidents';
 import { linksPlugin } from './plugins/links';
+import { incidentPagePlugin } from './plugins/incidentPage';
 import { slackPlugin } from './plugins/slack';
 import { receiversPlugin } from './plugins/receivers';
 import { feedbackPlugin } from './plugins/feedback';
@@ -34,6 +35,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(webhookPlugin, { bodyLimit: services.config.config.server.bodyLimitBytes });
   await app.register(incidentsPlugin);
   await app.register(linksPlugin);
+  await app.register(incidentPagePlugin);
   await app.register(slackPlugin);
   await app.register(receiversPlugin);
   await app.register(feedbackPlugin);

@@ -153,6 +153,40 @@ tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
     await api(`/api/v1/incidents/${id}/resolve`, { actor: 'x' });
   });
 
+  test("the message's Incident link opens a page a person can read without an API token; it cannot acknowledge, and the ack link cannot read it", async () => {
+    const id = await openIncident('page');
+    const page = await eventually(async () => receiver.received.map((r) => JSON.parse(r.body)).find((b) => b.incident.id === id), 10_000, 'the page');
+    // The JSON API stays there for programs.
+    expect(page.incident.links.api).toBe(`http://klaxon.test/api/v1/incidents/${id}`);
+    const link: string = page.incident.links.incident;
+    expect(link).toMatch(/^http:\/\/klaxon\.test\/i\//);
+    const path = link.replace('http://klaxon.test', '');
+    await eventually(async () => {
+      const res = await fetch(`${klaxon.url}${path}`);
+      return res.status === 200 && (await res.text()).includes('notified');
+    }, 10_000, 'the page in the timeline');
+    // No Authorization header: the signed link is the credential. Opened twice: a page link is not single-use.
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${klaxon.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const html = await res.text();
+      expect(html).toContain(page.incident.title.replace(/&/g, '&#38;'));
+      expect(html).toMatch(/Status<\/th><td>firing/);
+      expect(html).toMatch(/<td>opened<\/td>/);
+      expect(html).toMatch(/Paged<\/th><td>ops/);
+      expect(html).toContain(`/workflows/${encodeURIComponent(page.incident.workflowId)}/`);
+    }
+    // It reads; it never acts.
+    expect((await fetch(`${klaxon.url}${path.replace('/i/', '/a/')}`, { method: 'POST' })).status).toBe(400);
+    expect(((await (await api(`/api/v1/incidents/${id}/state`)).json()) as { state: { status: string } }).state.status).toBe('firing');
+    // And the single-use ack link is not a reading pass; a forged page link is refused.
+    expect((await fetch(`${klaxon.url}${page.incident.links.ack.replace('http://klaxon.test/a/', '/i/')}`)).status).toBe(400);
+    expect((await fetch(`${klaxon.url}${path.slice(0, -3)}${path.endsWith('aaa') ? 'bbb' : 'aaa'}`)).status).toBe(400);
+    await api(`/api/v1/incidents/${id}/resolve`, { actor: 'x' });
+  });
+
   test('Slack buttons: a signed click acknowledges; a bad or stale signature is refused', async () => {
     const id = await openIncident('slack');
     const payload = { type: 'block_actions', user: { id: 'U123', username: 'dave' }, actions: [{ action_id: 'klaxon.ack', value: id }] };

@@ -91,6 +91,7 @@ describe('paging you can trust', () => {
           - wait: 2s
           - notify: { receivers: [chat, tickets] }
           - wait: 1h
+      partial: { steps: [{ notify: { receivers: [chat, tickets] } }, { wait: 1h }] }
     routes:
       - { matchers: ['case="slow"'], policy: slow }
       - { matchers: ['case="stall"'], policy: stall }
@@ -99,6 +100,7 @@ describe('paging you can trust', () => {
       - { matchers: ['case="fallback"'], policy: fallback }
       - { matchers: ['case=~"plain.*"'], policy: plain }
       - { matchers: ['case="convo"'], policy: convo }
+      - { matchers: ['case="partial"'], policy: partial }
     defaultPolicy: slow
 `,
       ),
@@ -421,5 +423,52 @@ describe('paging you can trust', () => {
     await api(`/api/v1/incidents/${id}/resolve`, { actor: 'alice' });
     // Resolve closes the one issue.
     await eventually(async () => [...jiraFake.issues.values()][0].status === 'Done', 15_000, 'the issue closed');
+  }, 60_000);
+
+  test('a partial resolve updates the paged threads: a Slack reply that does not re-notify, a Jira comment, no second page', async () => {
+    const groupKey = '{}:{case="partial"}';
+    const labels = (instance: string) => ({ alertname: 'PartialResolve', service: 'api', case: 'partial', instance });
+    const group = (bStatus: 'firing' | 'resolved') => ({
+      version: '4',
+      groupKey,
+      status: 'firing',
+      receiver: 'klaxon',
+      commonLabels: { alertname: 'PartialResolve', service: 'api', case: 'partial' },
+      alerts: [
+        { status: 'firing', labels: labels('a:9100'), startsAt: new Date().toISOString(), fingerprint: 'fp-partial-a' },
+        { status: bStatus, labels: labels('b:9100'), startsAt: new Date().toISOString(), fingerprint: 'fp-partial-b' },
+      ],
+    });
+    const send = async (body: unknown) => {
+      const res = await fetch(`${klaxon.url}/webhook/${tenant}`, { method: 'POST', headers: { authorization: 'Bearer hook', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { incidents: Array<{ incidentId: string }> }).incidents[0].incidentId;
+    };
+    const ours = (m: { text?: string; blocks?: unknown }) => JSON.stringify(m).includes('PartialResolve');
+    const issueOf = () => [...jiraFake.issues.entries()].find(([, i]) => JSON.stringify(i.fields).includes('PartialResolve'));
+    const id = await send(group('firing'));
+    const ts = await eventually(async () => [...slackFake.messages.entries()].find(([, m]) => ours(m))?.[0], 15_000, 'the Slack page');
+    await eventually(async () => issueOf(), 15_000, 'the Jira issue');
+    await eventually(async () => (await timeline(id)).filter((e) => e.kind === 'notified').length >= 2, 10_000, 'both pages recorded');
+
+    expect(await send(group('resolved'))).toBe(id);
+    const reply = await eventually(async () => slackFake.replies.find((r) => r.thread_ts === ts), 15_000, 'the thread reply');
+    // An update in the thread, not another page: no broadcast to the channel.
+    expect(reply.reply_broadcast).toBeUndefined();
+    expect(JSON.stringify(reply)).toMatch(/1 of 2 alerts resolved/);
+    const [, issue] = await eventually(async () => {
+      const found = issueOf();
+      return found && found[1].comments.length >= 1 ? found : undefined;
+    }, 15_000, 'the Jira comment');
+    expect(JSON.stringify(issue.comments[0])).toMatch(/1 of 2 alerts resolved/);
+    expect(issue.status).toBe('To Do');
+    const updates = await eventually(async () => {
+      const n = (await timeline(id)).filter((e) => e.kind === 'notified' && e.details.kind === 'updated');
+      return n.length >= 2 ? n : undefined;
+    }, 10_000, 'the updates in the audit trail');
+    expect(updates.map((e) => e.details.receiver).sort()).toEqual(['chat', 'tickets']);
+    // Still one Slack message and one issue for this incident.
+    expect([...slackFake.messages.values()].filter(ours)).toHaveLength(1);
+    expect([...jiraFake.issues.values()].filter((i) => JSON.stringify(i.fields).includes('PartialResolve'))).toHaveLength(1);
   }, 60_000);
 });

@@ -4,14 +4,8 @@ import { verifyLink, type LinkClaims } from '../../links/oneClick';
 import { applyAction } from '../../incident/actions';
 import type { IncidentRow } from '../../store/incidents';
 import { acknowledgeUpdate } from '../../../workflows/definitions';
+import { esc, htmlLine as line, htmlPage as page } from '../html';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head><body>${body}</body></html>`;
-}
-
-const line = (title: string, text: string) => page(title, `<p>${esc(text)}</p>`);
 
 /**
  * The signed one-click "acknowledge" link in messages. GET only shows what the link would do and a
@@ -28,6 +22,8 @@ export const linksPlugin: FastifyPluginAsync = async (app) => {
     const key = app.klaxon.config.config.server.linkSigningKey;
     if (!key) return void reply.code(404).send(line('Klaxon', 'One-click links are not enabled.'));
     const check = verifyLink(token, key.reveal());
+    // A page link (read-only) never acknowledges.
+    if (check.ok && check.claims.a !== 'ack') return void reply.code(400).send(line('Klaxon', 'This link is not valid.'));
     if (!check.ok) return void reply.code(check.reason === 'expired' ? 410 : 400).send(line('Klaxon', `This link is ${check.reason === 'expired' ? 'expired' : 'not valid'}.`));
     const incident = await app.klaxon.incidents.get(check.claims.i);
     if (!incident || incident.tenant !== check.claims.t) return void reply.code(404).send(line('Klaxon', 'No such incident.'));

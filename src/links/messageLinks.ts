@@ -1,0 +1,35 @@
+import type { IncidentView } from '../incident/view';
+import { signLink } from './oneClick';
+
+export interface LinkSettings {
+  publicUrl: string;
+  linkSigningKey?: { reveal(): string };
+  linkTtl: number;
+  pageLinkTtl: number;
+}
+
+/**
+ * The links a message carries, made when it is sent (signing needs the key, which never enters
+ * workflow history). "Incident" must open something a person can use from a phone without an API
+ * token: Klaxon's signed incident page when links are signed, else the incident's workflow in the
+ * Temporal Web UI. The JSON API stays available as `links.api`.
+ */
+export function messageLinks(
+  incident: IncidentView,
+  to: { tenant: string; kind: string; recipient?: { id: string } },
+  server: LinkSettings,
+  now = Date.now(),
+): IncidentView['links'] {
+  const { ack: _unsigned, ...links } = incident.links;
+  const api = links.api ?? `${server.publicUrl}/api/v1/incidents/${encodeURIComponent(incident.id)}`;
+  const key = server.linkSigningKey?.reveal();
+  if (!key) return { ...links, api, incident: links.workflow };
+  const claims = (a: 'ack' | 'view', ttl: number) => ({ i: incident.id, t: to.tenant, a, e: Math.floor((now + ttl) / 1000), ...(to.recipient ? { u: to.recipient.id } : {}) });
+  return {
+    ...links,
+    api,
+    incident: `${server.publicUrl}/i/${signLink(claims('view', server.pageLinkTtl), key)}`,
+    // Nothing left to acknowledge once it resolved.
+    ...(to.kind !== 'resolved' ? { ack: `${server.publicUrl}/a/${signLink(claims('ack', server.linkTtl), key)}` } : {}),
+  };
+}
