@@ -107,7 +107,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
         deps: {
           config,
           incidents,
-          ledger: new NotificationLedger(db.pool),
+          ledger: new NotificationLedger(db.urgent),
           notifier: { http: createHttpDelivery(), now: () => new Date() },
           namespace: env.TEMPORAL_NAMESPACE,
           temporal: client,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ThreadRef } from '../notifiers/types';
+import type { Queryable } from '../store/lanes';
 
 export interface LedgerEntry {
   status: 'sending' | 'sent' | 'failed';
@@ -34,7 +35,7 @@ const COLUMNS = 'status, attempts, thread, response, delivered_by AS "deliveredB
  * connection, worker killed mid-request) and whose lease then ran out — see README "Delivery guarantee".
  */
 export class NotificationLedger {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: Queryable) {}
 
   async claim(key: string, info: ClaimInfo, lease: { owner: string; ms: number }): Promise<Claim> {
     // One statement: the row lock makes concurrent claims of one key take turns, and the WHERE

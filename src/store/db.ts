@@ -2,9 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../logger';
+import { laneGate, type Queryable } from './lanes';
 
 export interface Database {
-  pool: pg.Pool;
+  pool: Queryable;
+  /**
+   * For the notification ledger alone: a page's claim and its "sent" never queue behind audit
+   * writes, on Postgres (its own few connections) or PGlite (first in line for the one session).
+   */
+  urgent: Queryable;
   /** Where it is, for logs: the URL without password, or the PGlite folder. */
   describe: string;
   close(): Promise<void>;
@@ -27,8 +33,9 @@ function withoutPassword(url: string): string {
 export async function openDatabase(opts: { url?: string; dataDir: string; log?: Logger }): Promise<Database> {
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
-    pool.on('error', (err) => opts.log?.error({ err: err.message }, 'postgres pool error'));
-    return { pool, describe: withoutPassword(opts.url), close: () => pool.end() };
+    const urgent = new pg.Pool({ connectionString: opts.url, max: 3 });
+    for (const p of [pool, urgent]) p.on('error', (err) => opts.log?.error({ err: err.message }, 'postgres pool error'));
+    return { pool, urgent, describe: withoutPassword(opts.url), close: async () => void (await Promise.all([pool.end(), urgent.end()])) };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
@@ -38,11 +45,14 @@ export async function openDatabase(opts: { url?: string; dataDir: string; log?: 
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
-  // PGlite is single-connection: one pooled client, requests queue in the pool.
+  // PGlite is single-connection (a second socket connection would interleave protocol messages
+  // in its one session): one pooled client, shared by two lanes.
   const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
   pool.on('error', (err) => opts.log?.error({ err: err.message }, 'pglite pool error'));
+  const lanes = laneGate(pool);
   return {
-    pool,
+    pool: lanes.normal,
+    urgent: lanes.urgent,
     describe: `pglite:${dir}`,
     async close() {
       await pool.end();

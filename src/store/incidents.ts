@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { IncidentStatus, IncidentView, TimelineEntry } from '../incident/view';
+import type { Queryable } from './lanes';
 
 export interface IncidentRow {
   id: string;
@@ -34,7 +35,7 @@ export const EXTERNAL_SEQ_BASE = 1_000_000_000;
 
 /** Incidents and their append-only timeline. Every write is idempotent, so activities may retry. */
 export class IncidentStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: Queryable) {}
 
   /**
    * Writes the incident's current summary and appends timeline events in one transaction. Events

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type pg from 'pg';
+import type { Queryable } from './lanes';
 
 const DIR = join(__dirname, 'migrations');
 // Any constant works; it only has to be the same in every Klaxon process sharing the database.
 const LOCK_ID = 7_413_201;
 
 /** Applies the SQL files in migrations/ in name order, each once, under an advisory lock. */
-export async function migrate(pool: pg.Pool): Promise<string[]> {
+export async function migrate(pool: Queryable): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
   try {

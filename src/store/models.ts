@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { IncidentHistory } from '../../models/features';
 import { SYSTEM_ACTORS, type FeedbackLabel, type OutcomeFacts } from '../anomaly/labels';
 import type { Severity } from '../incident/view';
+import type { Queryable } from './lanes';
 
 /**
  * The anomaly models' side of the audit store (migrations/002_models.sql): the model registry,
@@ -154,7 +155,7 @@ export function bytesToFloats(b: Buffer): Float32Array {
 }
 
 export class ModelStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: Queryable) {}
 
   // ---- registry -------------------------------------------------------------------------------
 

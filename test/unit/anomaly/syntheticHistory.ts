@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Queryable } from '../../../src/store/lanes';
 import { mulberry32, type Rng } from '../../../models/prng';
 
 /**
@@ -70,7 +70,7 @@ export function syntheticIncidents(opts: { tenant: string; n: number; days: numb
 }
 
 /** Writes the incidents with their timelines (opened, acknowledged by a person or not, resolved) and feedback. */
-export async function insertHistory(pool: pg.Pool, tenant: string, incidents: SyntheticIncident[]): Promise<void> {
+export async function insertHistory(pool: Queryable, tenant: string, incidents: SyntheticIncident[]): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
