@@ -1,6 +1,7 @@
 import type { ConfigStore } from '../src/config/store';
 import type { IncidentStore } from '../src/store/incidents';
 import type { NotificationLedger } from '../src/delivery/ledger';
+import type { NotificationAttempts } from '../src/delivery/attempts';
 import type { NotifierContext } from '../src/notifiers/types';
 import type { ModelStore } from '../src/store/models';
 import { createAuditActivity } from './audit';
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   config: ConfigStore;
   incidents: IncidentStore;
   ledger: NotificationLedger;
+  /** Failed notification tries, for the incident's timeline. */
+  attempts: NotificationAttempts;
   notifier: NotifierContext;
   namespace: string;
   /** Starts follow-up workflows (resolve notices); the worker's own client. */

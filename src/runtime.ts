@@ -15,6 +15,7 @@ import { openDatabase, type Database } from './store/db';
 import { migrate } from './store/migrate';
 import { IncidentStore } from './store/incidents';
 import { NotificationLedger } from './delivery/ledger';
+import { NotificationAttempts } from './delivery/attempts';
 import { watchTemporal } from './temporal/reachability';
 import { IngestService } from './ingest/ingest';
 import { buildApp } from './server/app';
@@ -94,6 +95,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     const applied = await migrate(db.pool);
     log.info({ store: db.describe, applied }, 'audit store ready');
     const incidents = new IncidentStore(db.pool);
+    const attempts = new NotificationAttempts(db.pool);
 
     let worker: Worker | undefined;
     if (opts.worker !== false) {
@@ -108,6 +110,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           config,
           incidents,
           ledger: new NotificationLedger(db.urgent),
+          attempts,
           notifier: { http: createHttpDelivery(), now: () => new Date() },
           namespace: env.TEMPORAL_NAMESPACE,
           temporal: client,
@@ -128,7 +131,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     let url = '';
     if (opts.http !== false) {
       startDefaultMetrics();
-      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i)) }, log);
+      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i)) }, log);
       url = await app.listen({ port: env.PORT, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');

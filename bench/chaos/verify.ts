@@ -17,6 +17,11 @@ export interface AuditIncident {
   events: Array<{ seq: number; kind: string; details: Record<string, unknown> }>;
 }
 
+/**
+ * The workflow's events only. Failed delivery tries (`notify.attempt` in the API's timeline) live in
+ * notification_attempts and are left out on purpose: they have no seq and are not outcomes, so the
+ * gap and outcome checks below would count them as violations; and a try under faults is expected.
+ */
 export async function readAudit(pool: Pool, tenant: string): Promise<AuditIncident[]> {
   const incidents = await pool.query<{ id: string; group_key: string; status: string }>('SELECT id, group_key, status FROM incidents WHERE tenant = $1', [tenant]);
   const events = await pool.query<{ incident_id: string; seq: number; kind: string; details: Record<string, unknown> }>(

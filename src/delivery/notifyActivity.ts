@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConfigStore } from '../config/store';
 import type { Claim, NotificationLedger } from './ledger';
+import { nextTry, type FailedAttempt, type NotificationAttempts } from './attempts';
 import type { IncidentView } from '../incident/view';
 import type { NotificationMessage, NotifierContext, Recipient, ThreadRef } from '../notifiers/types';
 import { messageLinks, type LinkSettings } from '../links/messageLinks';
@@ -37,9 +38,10 @@ export interface NotifyResult {
  * the key in the ledger while it talks to the vendor (renewed while the attempt is alive), and
  * marks it sent after. It heartbeats all along, so a cancellation (ack, resolve) aborts the request
  * within about a second. Failures are classified for Temporal's retry policy: Retry-After becomes
- * the next retry delay; a vendor's 4xx is not retried.
+ * the next retry delay; a vendor's 4xx is not retried. Every try that does not deliver is recorded
+ * for the incident's timeline (`notify.attempt`).
  */
-export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; notifier: NotifierContext }) {
+export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; attempts: NotificationAttempts; notifier: NotifierContext }) {
   return async function notify(args: NotifyArgs): Promise<NotifyResult> {
     const tenant = deps.config.tenant(args.tenant);
     const receiver = tenant?.receivers[args.receiver];
@@ -53,6 +55,12 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
     // Until when this attempt surely holds the lease, by its own clock (which runs on while the
     // process is paused; the lease in Postgres expires meanwhile and a retry may take it).
     let heldUntil = Date.now() + leaseMs;
+    // Best effort and not awaited: the page's next try must never wait for (or fail on) the audit
+    // store, which may be down or hanging; a lost row only leaves a gap in the timeline.
+    const recordFailure = (a: Pick<FailedAttempt, 'status' | 'reason' | 'retryInMs' | 'final'>) =>
+      void deps.attempts
+        .record({ idempotencyKey: args.idempotencyKey, attemptId: owner, incidentId: args.incident.id, tenant: args.tenant, receiver: args.receiver, kind: args.kind, attempt: info.attempt, at: new Date().toISOString(), ...a })
+        .catch((err: Error) => ctx.log.warn('could not record a failed notification attempt', { key: args.idempotencyKey, error: err.message }));
     // Paging must not depend on the audit store: with the ledger unreachable the send goes out
     // unguarded, carrying the key as the vendor's dedup key (README "Delivery guarantee").
     const claim: Claim = await deps.ledger
@@ -74,11 +82,12 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
     }
     if (claim.outcome === 'held') {
       // Another attempt may be talking to the vendor right now: sending too would double the page.
-      throw ApplicationFailure.create({
-        message: `${args.receiver}: another attempt holds this notification's lease (${claim.owner}); trying again when it ends`,
-        type: 'SendInProgress',
-        nextRetryDelay: Math.max(claim.retryInMs, 1000),
-      });
+      const message = `${args.receiver}: another attempt holds this notification's lease (${claim.owner}); trying again when it ends`;
+      const retryInMs = Math.max(claim.retryInMs, 1000);
+      // Recorded: when the holder's worker died mid-request, it left no row of its own, and this
+      // wait (up to the receiver's timeout + the lease margin) is the only trace of the delay.
+      recordFailure({ reason: message, ...nextTry(info, retryInMs) });
+      throw ApplicationFailure.create({ message, type: 'SendInProgress', nextRetryDelay: retryInMs });
     }
 
     const rendered = render(args, receiver.type, tenant.templates, deps.config.config.server);
@@ -118,22 +127,30 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
       return { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response, deliveredBy: result.deliveredBy };
     } catch (err) {
       clearInterval(beat);
+      // deliver() turns every failure into a DeliveryError; anything else is a bug in Klaxon, left
+      // to the worker's log (its message was never scrubbed of secrets, so it is not recorded).
       if (!(err instanceof DeliveryError)) {
         await deps.ledger.release(args.idempotencyKey, owner, (err as Error).message).catch(() => undefined);
         throw err;
       }
+      // Cancelled (an ack or resolve; the workflow records `notify.cancelled`) or the worker is
+      // shutting down (the next try's row or `notified` follows): not a failure of the vendor.
+      const cancelled = ctx.cancellationSignal.aborted;
       if (!err.retryable) {
+        if (!cancelled) recordFailure({ status: err.opts.status, reason: err.message, final: true });
         await deps.ledger.markFailed(args.idempotencyKey, err.message).catch(() => undefined);
         throw ApplicationFailure.create({ message: err.message, type: 'DeliveryRejected', nonRetryable: true });
       }
+      // The vendor said when to come back; Temporal's backoff would otherwise guess.
+      const nextRetryDelay = err.opts.retryAfterMs !== undefined ? Math.max(err.opts.retryAfterMs, 1000) : undefined;
+      if (!cancelled) recordFailure({ status: err.opts.status, reason: err.message, ...nextTry(info, nextRetryDelay) });
       await deps.ledger.release(args.idempotencyKey, owner, err.message).catch(() => undefined);
       throw ApplicationFailure.create({
         message: err.message,
         type: 'DeliveryFailed',
         // Also in the details: a local activity's failure reaches the workflow without nextRetryDelay.
         details: [{ status: err.opts.status, attempt: info.attempt, retryAfterMs: err.opts.retryAfterMs }],
-        // The vendor said when to come back; Temporal's backoff would otherwise guess.
-        nextRetryDelay: err.opts.retryAfterMs !== undefined ? Math.max(err.opts.retryAfterMs, 1000) : undefined,
+        nextRetryDelay,
       });
     }
   };

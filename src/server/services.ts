@@ -2,6 +2,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { ConfigStore } from '../config/store';
 import type { Database } from '../store/db';
 import type { IncidentStore } from '../store/incidents';
+import type { NotificationAttempts } from '../delivery/attempts';
 import type { IngestService } from '../ingest/ingest';
 
 /** What route plugins may touch; app.ts wires it as the `klaxon` decorator. */
@@ -12,6 +13,8 @@ export interface Services {
   temporalProbe?: Connection;
   db: Database;
   incidents: IncidentStore;
+  /** Failed notification tries, merged into an incident's timeline. */
+  attempts: NotificationAttempts;
   ingest: IngestService;
 }
 

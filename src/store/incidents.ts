@@ -154,6 +154,10 @@ export class IncidentStore {
     return r.rows[0] ? normalise(r.rows[0]) : undefined;
   }
 
+  /**
+   * The workflow's own events, in `seq` order. The API's timeline adds the failed delivery tries
+   * (src/incident/timeline.ts); those are not events and are not here.
+   */
   async timeline(id: string): Promise<StoredEvent[]> {
     const r = await this.pool.query(
       'SELECT seq, at, kind, actor, details FROM incident_events WHERE incident_id = $1 ORDER BY seq',

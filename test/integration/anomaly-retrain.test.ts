@@ -15,6 +15,7 @@ import { openDatabase, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { IncidentStore } from '../../src/store/incidents';
 import { NotificationLedger } from '../../src/delivery/ledger';
+import { NotificationAttempts } from '../../src/delivery/attempts';
 import { ModelStore } from '../../src/store/models';
 import { createHttpDelivery } from '../../src/notifiers/http';
 import { exportDataset } from '../../src/anomaly/dataset';
@@ -92,6 +93,7 @@ tenants:
       config,
       incidents: new IncidentStore(db.pool),
       ledger: new NotificationLedger(db.pool),
+      attempts: new NotificationAttempts(db.pool),
       notifier: { http: createHttpDelivery(), now: () => new Date() },
       namespace: 'default',
       temporal: env.client,
@@ -188,6 +190,7 @@ tenants:
       config: tenantConfig('{ mode: enforce, minTrainingRows: 50, noiseBelow: 0.6, raiseAbove: 0.9 }'),
       incidents: new IncidentStore(db.pool),
       ledger: new NotificationLedger(db.pool),
+      attempts: new NotificationAttempts(db.pool),
       notifier: { http: createHttpDelivery(), now: () => new Date() },
       namespace: 'default',
       temporal: env.client,

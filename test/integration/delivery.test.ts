@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestKlaxon, eventually, uniqueTenant } from '../support/klaxon';
+import { startTestKlaxon, eventually, opsTenantYaml, postAlert, uniqueTenant } from '../support/klaxon';
 import { startReceiver } from '../support/receiver';
 import type { Klaxon } from '../../src/runtime';
 import { projectRoot } from '../../src/paths';
@@ -104,5 +104,55 @@ tenants:
     expect(bad).toMatchObject({ code: 1 });
     expect((bad as { stderr: string }).stderr).toMatch(/HTTP 400.*channel is archived/);
     expect((bad as { stderr: string }).stderr).not.toContain('zzz-secret');
+  });
+});
+
+/** Issue #8: the tries in between are in the incident's timeline, not only the final outcome. */
+describe('failed tries in the incident timeline', () => {
+  let klaxon: Klaxon;
+  let flaky: Awaited<ReturnType<typeof startReceiver>>;
+  const tenant = uniqueTenant('tries');
+  // A vendor that is down, then rate-limits, then takes the page.
+  const answers = [
+    { status: 503, body: 'upstream unavailable' },
+    { status: 429, body: 'rate limited', headers: { 'retry-after': '1' } },
+  ];
+
+  beforeAll(async () => {
+    flaky = await startReceiver(() => answers.shift() ?? { status: 200, body: 'ok' });
+    klaxon = await startTestKlaxon(opsTenantYaml(tenant, '[{ notify: { receivers: [ops] } }, { wait: 1h }]'), { HOOK: 'hook', API: 'api', URL: `${flaky.url}/hook?key=flaky-secret` });
+  });
+  afterAll(async () => {
+    await klaxon?.stop();
+    await flaky?.close();
+  });
+
+  test('a page that failed twice shows both tries, with the status and reason, before its one "notified"', async () => {
+    const { incidentId: id } = await postAlert(klaxon.url, tenant, { groupKey: '{}:{alertname="Flaky"}', labels: { alertname: 'Flaky', service: 'api' }, fingerprint: 'flaky' });
+    await eventually(async () => flaky.received.length >= 3, 20_000, 'the third try');
+    type Entry = { seq?: number; at: string; kind: string; actor: string; details: Record<string, unknown> };
+    const timeline = await eventually(async () => {
+      const r = await fetch(`${klaxon.url}/api/v1/incidents/${id}`, { headers: { authorization: 'Bearer api' } });
+      const t = r.status === 200 ? ((await r.json()) as { timeline: Entry[] }).timeline : [];
+      return t.some((e) => e.kind === 'notified') && t.filter((e) => e.kind === 'notify.attempt').length >= 2 ? t : undefined;
+    }, 20_000, 'the tries and the outcome in the timeline');
+
+    const tries = timeline.filter((e) => e.kind === 'notify.attempt');
+    expect(tries).toHaveLength(2);
+    expect(tries[0]).toMatchObject({ actor: 'klaxon', details: { receiver: 'ops', kind: 'firing', attempt: 1, status: 503, retryInMs: 1000, final: false } });
+    expect(tries[0].details.reason).toMatch(/503: upstream unavailable/);
+    expect(tries[1]).toMatchObject({ actor: 'klaxon', details: { receiver: 'ops', kind: 'firing', attempt: 2, status: 429, retryInMs: 1000, final: false } });
+    expect(tries[1].details.reason).toMatch(/429: rate limited/);
+    for (const t of tries) expect(t).not.toHaveProperty('seq');
+    // In time order, before the outcome; the outcome is there once; the secret in the URL nowhere.
+    const notified = timeline.filter((e) => e.kind === 'notified');
+    expect(notified).toHaveLength(1);
+    const [first, second, outcome] = [timeline.indexOf(tries[0]), timeline.indexOf(tries[1]), timeline.indexOf(notified[0])];
+    expect(first).toBeLessThan(second);
+    expect(second).toBeLessThan(outcome);
+    expect(Date.parse(tries[0].at)).toBeLessThanOrEqual(Date.parse(tries[1].at));
+    expect(Date.parse(tries[1].at)).toBeLessThanOrEqual(Date.parse(notified[0].at));
+    expect(timeline.filter((e) => e.kind !== 'notify.attempt').map((e) => e.seq)).toEqual(timeline.filter((e) => e.kind !== 'notify.attempt').map((_, i) => i + 1));
+    expect(JSON.stringify(timeline)).not.toContain('flaky-secret');
   });
 });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { openDatabase, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { NotificationLedger } from '../../src/delivery/ledger';
+import { NotificationAttempts } from '../../src/delivery/attempts';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ConfigStore } from '../../src/config/store';
@@ -96,7 +97,7 @@ describe('a notify attempt paused past its lease', () => {
       pausedFor = 60_000;
       return r;
     };
-    const notify = createNotifyActivity({ config, ledger, notifier: { http: createHttpDelivery(), now: () => new Date() } });
+    const notify = createNotifyActivity({ config, ledger, attempts: new NotificationAttempts(db.pool), notifier: { http: createHttpDelivery(), now: () => new Date() } });
     const key = `paused-${randomUUID()}`;
     const incident = {
       id: 'i-paused', tenant: 't', workflowId: 'wf', runId: 'run', title: 'Paused (api)', status: 'firing' as const, severity: 'critical' as const,

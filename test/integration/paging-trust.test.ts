@@ -4,6 +4,7 @@ import type { Klaxon } from '../../src/runtime';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { NotificationLedger } from '../../src/delivery/ledger';
+import { NotificationAttempts } from '../../src/delivery/attempts';
 import { createHttpDelivery } from '../../src/notifiers/http';
 import { HEARTBEAT_THROTTLE } from '../../src/temporal/worker';
 import { KlaxonStatus, KlaxonTenant } from '../../src/temporal/searchAttributes';
@@ -352,6 +353,7 @@ describe('paging you can trust', () => {
         config: klaxon.config,
         incidents: new IncidentStore(klaxon.db.pool),
         ledger: new NotificationLedger(klaxon.db.pool),
+        attempts: new NotificationAttempts(klaxon.db.pool),
         notifier: { http: createHttpDelivery(), now: () => new Date() },
         namespace: 'default',
         temporal: klaxon.client,

@@ -12,6 +12,7 @@ import { openDatabase, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { IncidentStore } from '../../src/store/incidents';
 import { NotificationLedger } from '../../src/delivery/ledger';
+import { NotificationAttempts } from '../../src/delivery/attempts';
 import { createHttpDelivery } from '../../src/notifiers/http';
 import type { AlertView } from '../../src/incident/view';
 import { incidentWorkflowId } from '../../src/incident/ids';
@@ -47,7 +48,7 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
-      activities: createActivities({ config, incidents, ledger, notifier: { http: createHttpDelivery(), now: () => new Date() }, namespace: 'default', temporal: new Client({ connection: env.connection }) }),
+      activities: createActivities({ config, incidents, ledger, attempts: new NotificationAttempts(db.pool), notifier: { http: createHttpDelivery(), now: () => new Date() }, namespace: 'default', temporal: new Client({ connection: env.connection }) }),
     });
 
   let n = 0;

@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { requireApiTenant } from '../auth';
 import { stateQuery } from '../../../workflows/definitions';
 import { ACTIONS, applyAction, type ActionArgs } from '../../incident/actions';
+import { withAttempts } from '../../incident/timeline';
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
-/** /api/v1/incidents — read incidents and their timelines; act on them (ack, unack, resolve, snooze, escalate, reassign). */
+/** /api/v1/incidents — read incidents and their timelines (workflow events and failed delivery tries); act on them (ack, unack, resolve, snooze, escalate, reassign). */
 export const incidentsPlugin: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.addHook('preHandler', requireApiTenant);
@@ -33,8 +34,8 @@ export const incidentsPlugin: FastifyPluginAsync = async (app) => {
   r.get('/api/v1/incidents/:id', { schema: { params: idParams } }, async (request, reply) => {
     const incident = await findOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
-    const timeline = await app.klaxon.incidents.timeline(incident.id);
-    return { incident, timeline };
+    const [events, attempts] = await Promise.all([app.klaxon.incidents.timeline(incident.id), app.klaxon.attempts.forIncident(incident.id, incident.tenant)]);
+    return { incident, timeline: withAttempts(events, attempts) };
   });
 
   r.get('/api/v1/incidents/:id/state', { schema: { params: idParams } }, async (request, reply) => {

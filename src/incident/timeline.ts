@@ -1,0 +1,47 @@
+import type { FailedAttempt } from '../delivery/attempts';
+import type { StoredEvent } from '../store/incidents';
+import type { TimelineEntry } from './view';
+
+/**
+ * A notification try that did not deliver, as the timeline shows it. It is not one of the
+ * workflow's events (the notify activity wrote it, best effort), so it has no `seq`.
+ */
+export interface AttemptEntry extends TimelineEntry {
+  seq?: undefined;
+  kind: 'notify.attempt';
+  actor: 'klaxon';
+  details: Pick<FailedAttempt, 'receiver' | 'kind' | 'attempt' | 'status' | 'reason' | 'retryInMs' | 'final'>;
+}
+
+/** One line of the incident's timeline: a workflow event (with its `seq`) or a failed try (without). */
+export type TimelineItem = StoredEvent | AttemptEntry;
+
+/**
+ * The timeline as people read it: the workflow's events (`events`, in `seq` order) with each failed
+ * try placed before the first event recorded strictly later than it. A page's failed tries so come
+ * before its outcome (`notified`, `notify.failed`), which the workflow records after the last try.
+ *
+ * Merged by time, but the workflow's events are never reordered: `seq` is the order the incident
+ * lived through (the chaos verifier and the tests check it), while the two clocks (the workflow's
+ * task time, the worker's clock for a try) are only comparable, not one sequence. A try at the very
+ * millisecond of an event comes after it: the event is what made the send start.
+ */
+export function withAttempts(events: StoredEvent[], attempts: FailedAttempt[]): TimelineItem[] {
+  const tries = [...attempts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt);
+  const out: TimelineItem[] = [];
+  let next = 0;
+  for (const e of events) {
+    const at = Date.parse(e.at);
+    while (next < tries.length && Date.parse(tries[next].at) < at) out.push(entry(tries[next++]));
+    out.push(e);
+  }
+  for (; next < tries.length; next++) out.push(entry(tries[next]));
+  return out;
+}
+
+function entry(a: FailedAttempt): AttemptEntry {
+  const details: AttemptEntry['details'] = { receiver: a.receiver, kind: a.kind, attempt: a.attempt, reason: a.reason, final: a.final };
+  if (a.status !== undefined) details.status = a.status;
+  if (a.retryInMs !== undefined) details.retryInMs = a.retryInMs;
+  return { at: a.at, kind: 'notify.attempt', actor: 'klaxon', details };
+}
