@@ -54,7 +54,7 @@ export const slackReceiver = z
     token: secret().optional().describe('Bot token (`xoxb-…`) with the chat:write scope.'),
     channel: z.string().min(1).optional().describe('Channel ID (C…) or name, for the Web API.'),
     apiUrl: z.url().default('https://slack.com/api').describe('Web API base URL; the method is appended (`/chat.postMessage`, `/chat.update`).'),
-    updates: z.enum(['thread', 'update', 'both']).default('both').describe('How ack/resolve appear (Web API only): reply in the thread, edit the original, or both.'),
+    updates: z.enum(['thread', 'update', 'both']).default('both').describe('How ack, resolve and partial-resolve updates appear (Web API only): reply in the thread, edit the original, or both.'),
     buttons: z.boolean().default(true).describe('Acknowledge / Resolve / Snooze buttons (need the lead\'s interactivity route configured in Slack).'),
     username: z.string().optional(),
     iconEmoji: z.string().optional(),

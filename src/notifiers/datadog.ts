@@ -21,7 +21,10 @@ export function datadogEventsUrl(c: DatadogConfig): string {
 
 export function datadogAlertType(m: NotificationMessage): 'error' | 'warning' | 'info' | 'success' {
   if (m.kind === 'resolved') return 'success';
-  if (m.kind === 'acknowledged' || m.kind === 'test') return 'info';
+  // A partial resolve is news in the incident's aggregation (same aggregation_key: "all events using
+  // that key are grouped together"), not a new alert: `info`, so an event monitor on error/warning
+  // events does not fire again (https://docs.datadoghq.com/api/latest/events/#post-an-event, alert_type).
+  if (m.kind === 'acknowledged' || m.kind === 'test' || m.kind === 'updated') return 'info';
   return ({ critical: 'error', warning: 'warning', info: 'info' } as const)[m.incident.severity];
 }
 

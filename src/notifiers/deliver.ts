@@ -50,6 +50,16 @@ function fitText(message: NotificationMessage, max: number | undefined): Notific
 }
 
 /**
+ * A message that only continues a conversation the receiver already has (an `updated`, i.e. a
+ * partial resolve): posted anew it would be a new top-level message about an old page. Without the
+ * thread, or on a channel that cannot change what it sent (Teams, Mattermost, Rocket.Chat), nothing
+ * is sent.
+ */
+function onlyInThread(m: NotificationMessage): boolean {
+  return m.kind === 'updated';
+}
+
+/**
  * Delivers one message to one receiver: circuit breaker (or its fallback receiver), rate-limit
  * queue, the notifier's send or update, metrics; any error that escapes is a DeliveryError that
  * carries no secret of the receiver.
@@ -78,12 +88,19 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
   const notifier = notifierFor(channel);
   const breakers = opts.breakers ?? defaultCircuitBreakers;
   const settings = breakerSettingsOf(receiver);
+  const inThreadOnly = onlyInThread(req.message);
+  if (inThreadOnly && !(req.message.thread && notifier.update)) {
+    const why = req.message.thread ? `${channel} cannot change what it sent` : 'no thread from an earlier send';
+    return { skipped: true, response: `not sent: no conversation to update (${why})` };
+  }
 
   const admission = breakers.admit(tenant, receiverName, settings);
   if (!admission.allowed) {
     visited.add(receiverName);
     const fallbackName = receiver.fallback;
-    const fallback = fallbackName && !visited.has(fallbackName) ? req.receivers?.[fallbackName] : undefined;
+    // The fallback has no thread of this incident, so it has no conversation to continue either:
+    // an update waits for this receiver (CircuitOpenError is retried) instead.
+    const fallback = fallbackName && !visited.has(fallbackName) && !inThreadOnly ? req.receivers?.[fallbackName] : undefined;
     if (fallbackName && fallback) {
       recordDelivery(tenant, channel, 'fallback');
       // The thread belongs to the primary's vendor, so the fallback posts anew; what it returns is
@@ -117,10 +134,16 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
     const repage = message.kind === 'firing' || message.kind === 'escalated';
+    const viaUpdate = inThreadOnly || (req.mode === 'update' && (!repage || notifier.repageInThread));
     const result =
-      req.mode === 'update' && notifier.update && message.thread && (!repage || notifier.repageInThread)
+      viaUpdate && notifier.update && message.thread
         ? await notifier.update(receiver, { ...message, thread: message.thread }, ctx)
         : await notifier.send(receiver, message, ctx);
+    if (result.skipped) {
+      // The notifier chose to send nothing: the vendor was not asked, so this proves nothing about it.
+      breakers.release(tenant, receiverName);
+      return result;
+    }
     breakers.recordSuccess(tenant, receiverName);
     recordDelivery(tenant, channel, 'success', seconds());
     recordReceiverUp(tenant, receiverName, true);

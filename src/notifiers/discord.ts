@@ -6,7 +6,9 @@ import { fitMessageText } from './fitMessage';
 
 /**
  * Discord webhooks with one embed. `?wait=true` makes Discord answer with the created message, whose
- * id lets ack/resolve edit it in place (PATCH /webhooks/{id}/{token}/messages/{message_id}).
+ * id lets ack/resolve and partial resolves edit it in place (PATCH /webhooks/{id}/{token}/messages/{message_id},
+ * https://discord.com/developers/docs/resources/webhook#edit-webhook-message): the page shows the
+ * incident as it is now, and an edit pings nobody (allowed_mentions stays empty).
  */
 
 type DiscordConfig = ReceiverOf<'discord'>;

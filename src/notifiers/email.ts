@@ -2,14 +2,14 @@ import nodemailer from 'nodemailer';
 import type { ReceiverOf } from '../config/receivers';
 import type { NotificationMessage, Notifier, ThreadRef } from './types';
 import { DeliveryError } from './errors';
-import { escapeHtml, facts, hexColor, colorOf, statusLabel } from './format';
+import { escapeHtml, facts, hexColor, colorOf, statusTitle } from './format';
 import { fitMessageText } from './fitMessage';
 
 /**
  * Email over SMTP (nodemailer): a text and an HTML part. The first mail of an incident gets a
  * Message-ID derived from its idempotency key (a retried send keeps the same id, so mail clients
  * de-duplicate it); later mails carry In-Reply-To/References with it and a "Re:" subject, so the
- * ack and resolve land in the same conversation.
+ * ack, partial resolves and resolve land in the same conversation (RFC 5322 §3.6.4).
  */
 
 type EmailConfig = ReceiverOf<'email'>;
@@ -25,7 +25,8 @@ export function messageIdFor(m: NotificationMessage, from: string): string {
 }
 
 export function emailSubject(c: EmailConfig, m: NotificationMessage): string {
-  return `${c.subjectPrefix ? c.subjectPrefix + ' ' : ''}[${statusLabel(m.kind)}] ${m.title.replace(/\s*\n\s*/g, ' ')}`;
+  // The status once: the default title already starts with "[FIRING:2]".
+  return `${c.subjectPrefix ? c.subjectPrefix + ' ' : ''}${statusTitle(m).replace(/\s*\n\s*/g, ' ')}`;
 }
 
 export function emailText(m: NotificationMessage): string {
@@ -39,7 +40,7 @@ export function emailHtml(m: NotificationMessage): string {
     .join('');
   return [
     '<!doctype html><html><body style="font-family:sans-serif">',
-    `<h2 style="border-left:6px solid ${hexColor(colorOf(m))};padding-left:8px">${escapeHtml(`[${statusLabel(m.kind)}] ${m.title}`)}</h2>`,
+    `<h2 style="border-left:6px solid ${hexColor(colorOf(m))};padding-left:8px">${escapeHtml(statusTitle(m))}</h2>`,
     `<table>${rows}</table>`,
     `<pre style="white-space:pre-wrap;font-family:inherit">${escapeHtml(fitMessageText(m, TEXT_MAX))}</pre>`,
     `<p><a href="${escapeHtml(m.incident.links.incident)}">Open incident</a></p>`,

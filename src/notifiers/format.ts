@@ -10,8 +10,8 @@ const STATUS: Record<MessageKind, { label: string; emoji: string }> = {
   escalated: { label: 'ESCALATED', emoji: '📣' },
   acknowledged: { label: 'ACKNOWLEDGED', emoji: '👀' },
   resolved: { label: 'RESOLVED', emoji: '✅' },
-  updated: { label: 'UPDATED', emoji: '🔄' },
   test: { label: 'TEST', emoji: '🧪' },
+  updated: { label: 'UPDATE', emoji: '🔄' },
 };
 
 export function statusLabel(kind: MessageKind): string {
@@ -20,6 +20,15 @@ export function statusLabel(kind: MessageKind): string {
 
 export function statusEmoji(kind: MessageKind): string {
   return STATUS[kind].emoji;
+}
+
+/**
+ * The status a message shows. An update (partial resolve) shows the incident as it is now (still
+ * firing, or acknowledged): it often rewrites the original message (chat.update, a Discord edit), which
+ * must keep saying what state the incident is in; only its emoji marks it as an update.
+ */
+export function shownKind(m: NotificationMessage): MessageKind {
+  return m.kind === 'updated' ? m.incident.status : m.kind;
 }
 
 /** Whether the incident is over as far as this message is concerned (buttons go, colours turn green). */
@@ -42,7 +51,7 @@ export function hexColor(rgb: number): string {
 /** Key facts shown next to the text on every chat channel. */
 export function facts(incident: IncidentView, m?: NotificationMessage): Array<[string, string]> {
   const out: Array<[string, string]> = [
-    ['Status', m ? statusLabel(m.kind) : incident.status],
+    ['Status', m ? statusLabel(shownKind(m)) : incident.status],
     ['Severity', incident.severity],
     ['Service', incident.service || '—'],
     ['Alerts', String(incident.alerts.length)],
@@ -56,7 +65,12 @@ export function facts(incident: IncidentView, m?: NotificationMessage): Array<[s
  * with one (the default title template's "[FIRING:2] …") keeps it, and only the emoji is added.
  */
 export function headline(m: NotificationMessage): string {
-  return STARTS_WITH_STATUS.test(m.title) ? `${statusEmoji(m.kind)} ${m.title}` : `${statusEmoji(m.kind)} [${statusLabel(m.kind)}] ${m.title}`;
+  return `${statusEmoji(m.kind)} ${statusTitle(m)}`;
+}
+
+/** The title with the status in front, once: "[FIRING] title", or the title as it is when it has one. */
+export function statusTitle(m: NotificationMessage): string {
+  return STARTS_WITH_STATUS.test(m.title) ? m.title : `[${statusLabel(shownKind(m))}] ${m.title}`;
 }
 
 const STARTS_WITH_STATUS = /^\[(FIRING|ESCALATED|ACKNOWLEDGED|RESOLVED|TEST)(:\d+)?\]/i;

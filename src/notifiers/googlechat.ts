@@ -6,7 +6,8 @@ import { fitMessageText } from './fitMessage';
 /**
  * Google Chat space webhooks with a cardsV2 card. Every message of an incident carries
  * thread.threadKey = incident id and messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD, so
- * ack/resolve land in the page's thread (or start one if it is gone).
+ * ack/resolve and partial resolves land in the page's thread (or start one if it is gone;
+ * https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages/create).
  */
 
 type GoogleChatConfig = ReceiverOf<'googlechat'>;

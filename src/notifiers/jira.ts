@@ -90,6 +90,9 @@ export const jiraNotifier: Notifier<'jira'> = {
     const key = m.thread.issueKey;
     const who = m.incident.acknowledgedBy ? ` by ${m.incident.acknowledgedBy}` : '';
     await call(c, ctx, 'POST', api(c, 'issue', key, 'comment'), { body: richText(c, m, `${headline(m)}${m.kind === 'acknowledged' ? who : ''}\n`) });
+    // Only the resolve moves the issue. Everything else (ack, re-page, a partial resolve) is one
+    // comment on the one issue: POST /rest/api/{2|3}/issue/{issueIdOrKey}/comment "Adds a comment to an issue"
+    // (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-post).
     if (m.kind !== 'resolved') return { thread: m.thread, response: `commented on ${key}` };
     const t = await resolveTransition(c, ctx, key);
     await call(c, ctx, 'POST', api(c, 'issue', key, 'transitions'), { transition: { id: t.id } });

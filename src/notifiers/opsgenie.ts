@@ -6,8 +6,9 @@ import { cutWithEllipsis } from './truncate';
 import { fitMessageText } from './fitMessage';
 
 /**
- * Opsgenie Alert API v2. The alert is created with `alias` = incident id, then acknowledged and
- * closed by alias (`?identifierType=alias`), so nothing needs to be stored between calls.
+ * Opsgenie Alert API v2. The alert is created with `alias` = incident id, then acknowledged, noted
+ * (partial resolves) and closed by alias (`?identifierType=alias`), so nothing needs to be stored
+ * between calls.
  * Requests are processed asynchronously: 202 {"result":"Request will be processed","requestId":…}.
  */
 
@@ -50,7 +51,7 @@ async function call(c: OpsgenieConfig, url: string, body: unknown, ctx: Notifier
   return out.requestId ?? '';
 }
 
-function alertUrl(c: OpsgenieConfig, alias: string, action: 'acknowledge' | 'close'): string {
+function alertUrl(c: OpsgenieConfig, alias: string, action: 'acknowledge' | 'close' | 'notes'): string {
   return withQuery(appendPath(opsgenieBaseUrl(c), 'v2', 'alerts', alias, action), { identifierType: 'alias' });
 }
 
@@ -64,6 +65,14 @@ async function deliver(c: OpsgenieConfig, m: NotificationMessage, ctx: NotifierC
     let id = '';
     for (const a of allVendorKeys(m.incident, LIMITS.alias)) id = await call(c, alertUrl(c, a, 'close'), { user: 'Klaxon', source: 'klaxon', note }, ctx);
     return { thread: { alias }, response: `close requested ${id}` };
+  }
+  if (m.kind === 'updated') {
+    // A partial resolve is a note on the open alert, which changes neither its state nor its count
+    // (a create with the same alias would count up). Alert API "Add Note to Alert":
+    // POST /v2/alerts/{identifier}/notes?identifierType=alias, {user?, source?, note (≤ 25,000)},
+    // answered 202 like the other actions (https://docs.opsgenie.com/docs/alert-api#add-note-to-alert).
+    const id = await call(c, alertUrl(c, alias, 'notes'), { user: 'Klaxon', source: 'klaxon', note }, ctx);
+    return { thread: { alias }, response: `note requested ${id}` };
   }
   if (m.kind === 'acknowledged') {
     const user = m.incident.acknowledgedBy ?? 'Klaxon';

@@ -1,5 +1,5 @@
 import type { ReceiverOf } from '../config/receivers';
-import type { NotificationMessage, Notifier, NotifierContext } from './types';
+import type { DeliveryResult, NotificationMessage, Notifier, NotifierContext } from './types';
 import { DeliveryError } from './errors';
 import { cutWithEllipsis } from './truncate';
 import { fitMessageText } from './fitMessage';
@@ -19,15 +19,23 @@ const DEDUP_MAX = 255;
 /** custom_details text; the whole event must stay under 512 KB. */
 const DETAILS_TEXT_MAX = 16_000;
 
-export function pagerdutyAction(m: NotificationMessage): 'trigger' | 'acknowledge' | 'resolve' {
+/**
+ * The event_action for a message, or undefined when PagerDuty has no event for it. Events API v2
+ * knows only trigger, acknowledge and resolve
+ * (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/, "event_action"); a partial
+ * resolve (`updated`) sent as a trigger would re-open or re-page an alert, so nothing is sent.
+ */
+export function pagerdutyAction(m: NotificationMessage): 'trigger' | 'acknowledge' | 'resolve' | undefined {
   if (m.kind === 'resolved') return 'resolve';
   if (m.kind === 'acknowledged') return 'acknowledge';
+  if (m.kind === 'updated') return undefined;
   return 'trigger';
 }
 
 export function pagerdutyEvent(c: PagerDutyConfig, m: NotificationMessage, dedupKey = vendorKey(m.incident, DEDUP_MAX)) {
   const inc = m.incident;
   const action = pagerdutyAction(m);
+  if (!action) throw new Error(`pagerduty has no event for a ${m.kind} message`);
   const base = { routing_key: c.routingKey.reveal(), event_action: action, dedup_key: dedupKey };
   if (action !== 'trigger') return base;
   return {
@@ -56,9 +64,11 @@ export function pagerdutyEvent(c: PagerDutyConfig, m: NotificationMessage, dedup
   };
 }
 
-async function enqueue(c: PagerDutyConfig, m: NotificationMessage, ctx: NotifierContext) {
+async function enqueue(c: PagerDutyConfig, m: NotificationMessage, ctx: NotifierContext): Promise<DeliveryResult> {
+  const action = pagerdutyAction(m);
+  if (!action) return { thread: m.thread, skipped: true, response: `not sent: PagerDuty Events API v2 has no update event (a ${m.kind} message would have to be a trigger, i.e. a re-page)` };
   // Earlier cycles' alerts were acknowledged at PagerDuty, not resolved: the resolve closes them too.
-  if (pagerdutyAction(m) === 'resolve') {
+  if (action === 'resolve') {
     const keys = allVendorKeys(m.incident, DEDUP_MAX);
     for (const k of keys.slice(0, -1)) await enqueueOne(c, m, ctx, k);
     return enqueueOne(c, m, ctx, keys[keys.length - 1]);

@@ -61,6 +61,9 @@ export const servicenowNotifier: Notifier<'servicenow'> = {
   },
   async update(c, m, ctx) {
     const note = `${headline(m)}\n${m.text}`;
+    // Only the resolve changes state; anything else (ack, re-page, a partial resolve) is a work note,
+    // a PATCH of the one incident record with work_notes alone (Table API PATCH /api/now/table/{tableName}/{sys_id},
+    // https://docs.servicenow.com/bundle/utah-api-reference/page/integrate/inbound-rest/concept/c_TableAPI.html).
     const body =
       m.kind === 'resolved'
         ? { state: SERVICENOW_RESOLVED_STATE, close_code: c.closeCode, close_notes: fitMessageText(m, 4000, { prefix: `${headline(m)}\n` }), work_notes: note }

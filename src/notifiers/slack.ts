@@ -124,7 +124,8 @@ export const slackNotifier: Notifier<'slack'> = {
     const { channel, ts } = m.thread;
     const done: string[] = [];
     if (c.updates !== 'thread') {
-      // The original becomes the incident's current state: new status, no stale buttons once resolved.
+      // The original becomes the incident's current state: new status, no stale buttons once resolved,
+      // after a partial resolve the alerts still firing.
       await callApi(c, 'chat.update', { channel, ts, text: cutWithEllipsis(headline(m), SECTION_MAX), blocks: slackBlocks(m, c.buttons) }, ctx);
       done.push('updated');
     }
@@ -137,7 +138,9 @@ export const slackNotifier: Notifier<'slack'> = {
           channel,
           thread_ts: ts,
           text: fitMessageText(m, 4000, { prefix: `${headline(m)}${who}\n`, escape: escapeMrkdwn }),
-          // A re-page in the thread must reach the channel too (chat.postMessage reply_broadcast).
+          // A re-page in the thread must reach the channel too (chat.postMessage reply_broadcast);
+          // nothing else is broadcast: ack, resolve and a partial resolve (`updated`) stay in the
+          // thread, where reply_broadcast "defaults to false" (https://api.slack.com/methods/chat.postMessage).
           ...(m.kind === 'firing' || m.kind === 'escalated' ? { reply_broadcast: true } : {}),
           ...identity(c),
         },

@@ -5,8 +5,8 @@ import { escapeHtml, headline, statusLabel } from './format';
 import { fitMessageText } from './fitMessage';
 
 /**
- * Telegram Bot API sendMessage in HTML parse mode. Ack/resolve are sent as replies to the first
- * message (`reply_parameters`), so the chat shows them threaded under the page.
+ * Telegram Bot API sendMessage in HTML parse mode. Ack/resolve and partial resolves are sent as
+ * replies to the first message (`reply_parameters`), so the chat shows them threaded under the page.
  */
 
 type TelegramConfig = ReceiverOf<'telegram'>;
@@ -47,7 +47,9 @@ async function sendMessage(c: TelegramConfig, m: NotificationMessage, ctx: Notif
       text: telegramHtml(m),
       parse_mode: 'HTML',
       link_preview_options: { is_disabled: true },
-      disable_notification: c.disableNotification || m.kind === 'resolved',
+      // Resolves and partial resolves are news, not pages: "Sends the message silently. Users will
+      // receive a notification with no sound." (https://core.telegram.org/bots/api#sendmessage)
+      disable_notification: c.disableNotification || m.kind === 'resolved' || m.kind === 'updated',
       ...(c.messageThreadId !== undefined ? { message_thread_id: c.messageThreadId } : {}),
       ...(replyTo?.messageId ? { reply_parameters: { message_id: Number(replyTo.messageId), allow_sending_without_reply: true } } : {}),
     },

@@ -7,7 +7,12 @@ import type { MessageLayout } from '../templates/layout';
  * `title` are already rendered (Handlebars) so a notifier only shapes the vendor's request.
  */
 export interface NotificationMessage {
-  kind: 'firing' | 'acknowledged' | 'resolved' | 'escalated' | 'updated' | 'test';
+  /**
+   * `updated`: some, not all, of the incident's alerts resolved ("1 of 2 alerts resolved"). It only
+   * continues a conversation the receiver already has (deliver() never posts it anew) and is news,
+   * not a page: no channel may re-notify loudly for it (no broadcast, re-trigger, ticket transition).
+   */
+  kind: 'firing' | 'acknowledged' | 'resolved' | 'escalated' | 'test' | 'updated';
   incident: IncidentView;
   title: string;
   text: string;
@@ -39,6 +44,11 @@ export interface DeliveryResult {
   thread?: ThreadRef;
   /** Short vendor answer for the audit row and `klaxon test-receiver` (no secrets). */
   response?: string;
+  /**
+   * Nothing was sent: the channel has no way to say this without paging again (PagerDuty and an
+   * `updated`), or no conversation to continue. No vendor was asked, so the circuit breaker learns nothing.
+   */
+  skipped?: true;
 }
 
 /** Everything a notifier may use besides its config: shared HTTP delivery and a clock for tests. */
@@ -49,7 +59,8 @@ export interface NotifierContext {
 
 /**
  * One channel. `send` posts a new message; `update` changes what an earlier send created (thread
- * reply, chat.update, ticket transition) and is used for ack/resolve when the vendor supports it.
+ * reply, chat.update, ticket transition) and is used for ack/resolve and partial-resolve updates
+ * when the vendor supports it.
  */
 export interface Notifier<T extends ReceiverType = ReceiverType> {
   type: T;

@@ -18,7 +18,11 @@ const TEXT_MAX = 20_000;
 export function victoropsMessageType(m: NotificationMessage): 'CRITICAL' | 'WARNING' | 'INFO' | 'ACKNOWLEDGEMENT' | 'RECOVERY' {
   if (m.kind === 'resolved') return 'RECOVERY';
   if (m.kind === 'acknowledged') return 'ACKNOWLEDGEMENT';
-  if (m.kind === 'test') return 'INFO';
+  // A partial resolve is INFO: "Displays an entry in the timeline, without opening an incident. An
+  // INFO value cannot trigger escalation or paging"; only ACKNOWLEDGEMENT and RECOVERY move an
+  // incident's state (https://help.splunk.com/en/splunk-observability-cloud/splunk-on-call/alerts/incident-fields-glossary,
+  // message_type). CRITICAL/WARNING for the same entity_id would be a re-page.
+  if (m.kind === 'test' || m.kind === 'updated') return 'INFO';
   return ({ critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' } as const)[m.incident.severity];
 }
 

@@ -54,6 +54,9 @@ export const zendeskNotifier: Notifier<'zendesk'> = {
   async update(c, m, ctx) {
     const id = m.thread.ticketId;
     const comment = { body: fitMessageText(m, TEXT_MAX, { prefix: `${headline(m)}\n` }), public: false };
+    // Only the resolve sets a status; anything else (ack, re-page, a partial resolve) is an internal
+    // comment on the one ticket, a PUT with `comment` alone ("Update Ticket",
+    // https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket).
     const ticket = m.kind === 'resolved' ? { status: 'solved', comment } : { comment };
     const t = await call(c, ctx, 'PUT', appendPath(c.url, 'api', 'v2', 'tickets', `${id}.json`), { ticket });
     return { thread: m.thread, response: `updated ticket ${t.id}${t.status ? ` (${t.status})` : ''}` };

@@ -65,6 +65,9 @@ function context(ctx: RenderContext) {
     ...ctx,
     status: ctx.kind === 'resolved' ? 'resolved' : ctx.incident.status,
     firingCount: firingAlerts.length,
+    /** For an update ("1 of 2 alerts resolved"): how many of the group's alerts resolved, of how many. */
+    resolvedCount: ctx.incident.alerts.length - firingAlerts.length,
+    alertCount: ctx.incident.alerts.length,
     firing: listed,
     moreFiring: Math.max(0, (ctx.kind === 'resolved' ? ctx.incident.alerts.length : firingAlerts.length) - listed.length),
     severity: ctx.incident.severity,

@@ -37,6 +37,8 @@ export function sampleContexts(): RenderContext[] {
     { kind: 'escalated', incident: firing, now: AT, recipient: { id: 'sample-user', name: 'Sample User' } },
     { kind: 'acknowledged', incident: { ...firing, status: 'acknowledged', acknowledgedBy: 'sample-user' }, now: AT },
     { kind: 'resolved', incident: { ...firing, status: 'resolved', resolvedAt: AT, alerts: firing.alerts.map((a) => ({ ...a, status: 'resolved' as const })) }, now: AT },
+    // A partial resolve needs two alerts: one resolved, one still firing (neither with more than an alertname).
+    { kind: 'updated', incident: { ...firing, alerts: [...firing.alerts, { ...firing.alerts[0], fingerprint: '0000000000000001', status: 'resolved' as const, endsAt: AT }] }, now: AT },
   ];
 }
 

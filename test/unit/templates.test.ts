@@ -1,5 +1,13 @@
 import { renderMessage, renderTemplate, TemplateError } from '../../src/templates/render';
+import { sampleRenderProblem } from '../../src/templates/samples';
+import { fitMessage } from '../../src/notifiers/fitMessage';
 import type { IncidentView } from '../../src/incident/view';
+
+/** The first `resolved` of the incident's alerts resolved, the rest still firing (a partial resolve). */
+function partlyResolved(alerts: number, resolved: number, over: Partial<IncidentView> = {}): IncidentView {
+  const inc = incident(alerts, over);
+  return { ...inc, alerts: inc.alerts.map((a, i) => (i < resolved ? { ...a, status: 'resolved' as const, endsAt: '2026-01-01T10:40:00Z' } : a)) };
+}
 
 function incident(alerts: number, over: Partial<IncidentView> = {}): IncidentView {
   return {
@@ -37,6 +45,48 @@ describe('message templates', () => {
     const m = renderMessage('webhook', {}, ctx(incident(1, { status: 'resolved' }), 'resolved'));
     expect(m.title).toBe('[RESOLVED] HighLatency (checkout)');
     expect(m.text).toBe('Resolved: HighLatency (checkout) after 45m.');
+  });
+
+  test('an update (partial resolve) says how many resolved and lists only what still fires, then the incident link', () => {
+    const m = renderMessage('webhook', {}, ctx(partlyResolved(2, 1), 'updated'));
+    // The title is the incident now: still firing, one alert; the status shows once.
+    expect(m.title).toBe('[FIRING:1] HighLatency (checkout)');
+    expect(m.text).toBe(
+      ['Update: 1 of 2 alerts resolved: HighLatency (checkout). Still firing:', '- HighLatency on web-1: p99 above 2s', 'Runbook: https://rb/x', 'Incident: http://k/api/v1/incidents/acme-1'].join('\n'),
+    );
+    expect(m.layout).toMatchObject({ header: ['Update: 1 of 2 alerts resolved: HighLatency (checkout). Still firing:'], alerts: [{ lead: '- HighLatency on web-1: ', detail: 'p99 above 2s' }], omitted: 0 });
+    // Acknowledged meanwhile: the title says so, and the update is still an update.
+    const acked = renderMessage('webhook', {}, ctx(partlyResolved(3, 1, { status: 'acknowledged', acknowledgedBy: 'alice' }), 'updated'));
+    expect(acked.title).toBe('[ACKNOWLEDGED] HighLatency (checkout)');
+    expect(acked.text.startsWith('Update: 1 of 3 alerts resolved: HighLatency (checkout). Still firing:\n- HighLatency on web-1')).toBe(true);
+    // Not the page's text: no severity headline, no anomaly advice.
+    const advised = partlyResolved(2, 1, { anomaly: { mode: 'advise', score: 0.934, reason: 'rare for checkout at night', advise: true } });
+    const update = renderMessage('webhook', {}, ctx(advised, 'updated'));
+    expect(update.text).not.toContain('CRITICAL');
+    expect(update.text).not.toContain('Anomaly');
+  });
+
+  test('a long partial resolve is truncated like a page: the still-firing alerts give way to the marker, header and link stay', () => {
+    // 300 alerts, 100 resolved: the renderer lists 20 of the 200 still firing, fitMessage cuts further.
+    const m = renderMessage('webhook', {}, ctx(partlyResolved(300, 100), 'updated'));
+    expect(m.text).toContain('… and 180 more alerts');
+    const fitted = fitMessage(m, 400);
+    expect(fitted.text.length).toBeLessThanOrEqual(400);
+    const lines = fitted.text.split('\n');
+    expect(lines[0]).toBe('Update: 100 of 300 alerts resolved: HighLatency (checkout). Still firing:');
+    expect(lines[lines.length - 1]).toBe('Incident: http://k/api/v1/incidents/acme-1');
+    const listed = lines.filter((l) => l.startsWith('- '));
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThan(20);
+    // Only alerts still firing (web-100 …), and the marker counts exactly the ones not shown.
+    for (const l of listed) expect(Number(/web-(\d+)/.exec(l)![1])).toBeGreaterThanOrEqual(100);
+    expect(fitted.text).toContain(`… and ${200 - listed.length} more alerts`);
+  });
+
+  test('klaxon validate renders templates for an update too', () => {
+    // Fails only when rendering an update: a sample set without one would let it through.
+    expect(sampleRenderProblem('slack.text', '{{#if (eq kind "updated")}}{{incident.nosuchfield.deeper}}{{/if}}ok')).toMatch(/^fails for a updated incident/);
+    expect(sampleRenderProblem('slack.text', '{{resolvedCount}} of {{alertCount}}')).toBeUndefined();
   });
 
   test('helpers: upper, join, truncate, json, duration; tenant overrides per receiver type win', () => {

@@ -159,6 +159,12 @@ export function opsgenie(opts: { apiKey: string }): Handler {
       return json(202, opsgenieFx.responses.accepted);
     }
     if (/^\/v2\/alerts\/[^/]+\/(acknowledge|close)$/.test(req.path) && req.method === 'POST') return json(202, opsgenieFx.responses.accepted);
+    // Add Note: `note` is mandatory and at most 25,000 characters.
+    if (/^\/v2\/alerts\/[^/]+\/notes$/.test(req.path) && req.method === 'POST') {
+      if (typeof b.note !== 'string' || b.note === '') return json(422, { ...opsgenieFx.responses.unprocessable, errors: { note: 'Note can not be empty.' } });
+      if (b.note.length > 25_000) return json(422, { ...opsgenieFx.responses.unprocessable, errors: { note: 'Note can not be longer than 25000 characters.' } });
+      return json(202, opsgenieFx.responses.accepted);
+    }
     return json(404, { message: 'Could not find handler', took: 0, requestId: 'x' });
   };
 }

@@ -39,6 +39,12 @@ export function incident(overrides: Partial<IncidentView> = {}, alertCount = 2):
   };
 }
 
+/** A partial resolve: the incident's first `resolved` alerts resolved, the others still firing. */
+export function partlyResolved(resolved = 1, alertCount = 2, overrides: Partial<IncidentView> = {}): IncidentView {
+  const inc = incident(overrides, alertCount);
+  return { ...inc, alerts: inc.alerts.map((a, i) => (i < resolved ? { ...a, status: 'resolved' as const, endsAt: '2025-01-02T03:34:05Z' } : a)) };
+}
+
 /** One line per alert, the way the default templates render the text. */
 export function alertLines(inc: IncidentView): string {
   return inc.alerts.map((a) => `• ${a.labels.alertname} ${a.labels.instance}: ${a.annotations.summary}`).join('\n');

@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { googlechat } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { teamsNotifier } from '../../../src/notifiers/teams';
 import { googlechatNotifier } from '../../../src/notifiers/googlechat';
 import { mattermostNotifier } from '../../../src/notifiers/mattermost';
@@ -82,6 +82,19 @@ describe('google chat', () => {
     await googlechatNotifier.update!(cfg(), { ...message('resolved'), thread: sent.thread! }, ctx());
     expect(vendor.requests.map((r) => r.json().thread.threadKey)).toEqual(['inc-7f3a9c', 'inc-7f3a9c']);
     expect(vendor.last().json().text).toContain('RESOLVED');
+  });
+
+  it('a partial resolve is one reply in the page’s thread', async () => {
+    const sent = await googlechatNotifier.send(cfg(), message(), ctx());
+    vendor.reset();
+    await googlechatNotifier.update!(cfg(), { ...message('updated', partlyResolved(), { text: 'Update: 1 of 2 alerts resolved' }), thread: sent.thread! }, ctx());
+    expect(vendor.requests).toHaveLength(1);
+    const req = vendor.last();
+    expect(req.query.get('messageReplyOption')).toBe('REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD');
+    expectDocumentedShape(req.json(), gchatFx);
+    expect(req.json().thread).toEqual({ threadKey: 'inc-7f3a9c' });
+    expect(req.json().text).toBe('🔄 [FIRING] HighLatency on api (2 alerts)');
+    expect(req.json().cardsV2[0].card.sections[0].widgets[0].textParagraph.text).toBe('Update: 1 of 2 alerts resolved');
   });
 
   it('400 INVALID_ARGUMENT is final, with Google’s message and without key or token', async () => {

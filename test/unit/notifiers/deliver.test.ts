@@ -1,7 +1,7 @@
 import { register } from 'prom-client';
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { slackApi, pagerduty } from '../../support/vendors/fakes';
-import { anyReceiver, ctx, deliveryError, expectNoSecrets, incident, message } from '../../support/vendors/messages';
+import { anyReceiver, ctx, deliveryError, expectNoSecrets, incident, message, partlyResolved } from '../../support/vendors/messages';
 import { deliver, type DeliveryRequest } from '../../../src/notifiers/deliver';
 import { RateLimiter } from '../../../src/notifiers/rateLimit';
 import { CircuitBreakers, type ReceiverHealth } from '../../../src/notifiers/circuitBreaker';
@@ -157,6 +157,77 @@ describe('deliver()', () => {
       ['/api/chat.update', sent.thread!.ts],
       ['/api/chat.postMessage', sent.thread!.ts],
     ]);
+  });
+
+  describe('a partial resolve (updated)', () => {
+    const opts = () => ({ breakers: new CircuitBreakers(), rateLimiter: new RateLimiter() });
+    const updated = (thread?: Record<string, string>) => ({ ...message('updated', partlyResolved()), ...(thread ? { thread } : {}) });
+
+    it('goes through the notifier’s update into the thread', async () => {
+      const sent = await deliver(req(slackReceiver()), ctx(), opts());
+      const res = await deliver(req(slackReceiver(), { mode: 'update', message: updated(sent.thread) }), ctx(), opts());
+      expect(slack.requests.slice(1).map((r) => [r.path, r.json().ts ?? r.json().thread_ts])).toEqual([
+        ['/api/chat.update', sent.thread!.ts],
+        ['/api/chat.postMessage', sent.thread!.ts],
+      ]);
+      expect(res.skipped).toBeUndefined();
+    });
+
+    it('without a thread sends nothing (no new top-level message) and says so', async () => {
+      const res = await deliver(req(slackReceiver(), { message: updated() }), ctx(), opts());
+      expect(slack.requests).toHaveLength(0);
+      expect(res).toEqual({ skipped: true, response: 'not sent: no conversation to update (no thread from an earlier send)' });
+    });
+
+    it.each([
+      ['teams', { url: '${U}' }],
+      ['mattermost', { url: '${U}' }],
+      ['rocketchat', { url: '${U}' }],
+    ])('to %s, which cannot change what it sent, sends nothing even with a thread', async (type, fields) => {
+      const receiver = anyReceiver({ type, ...fields }, { U: `${slack.url}/hooks/${type}` });
+      const res = await deliver(req(receiver, { receiverName: type, mode: 'update', message: updated({ ts: '1.2' }) }), ctx(), opts());
+      expect(slack.requests).toHaveLength(0);
+      expect(res).toEqual({ skipped: true, response: `not sent: no conversation to update (${type} cannot change what it sent)` });
+      // The same receiver does post a resolve (as a new card): only the update is held back.
+      await deliver(req(receiver, { receiverName: type, mode: 'update', message: { ...message('resolved'), thread: { ts: '1.2' } } }), ctx(), opts());
+      expect(slack.requests).toHaveLength(1);
+    });
+
+    it('to PagerDuty reaches no vendor, and does not count as the half-open circuit’s trial', async () => {
+      let now = Date.parse('2025-01-02T03:00:00Z');
+      const breakers = new CircuitBreakers(() => now);
+      const o = { breakers, rateLimiter: new RateLimiter() };
+      const pager = (over: Partial<DeliveryRequest>) => req(pdReceiver(), { receiverName: 'pager', ...over });
+      pd.handle(() => ({ status: 503, body: 'Service Unavailable' }));
+      for (let i = 0; i < 5; i++) await deliveryError(() => deliver(pager({}), ctx(), o));
+      expect(breakers.stateOf('acme', 'pager')).toBe('open');
+      pd.handle(pagerduty);
+      pd.reset();
+      now += 61_000;
+      const res = await deliver(pager({ mode: 'update', message: updated({ dedupKey: 'inc-7f3a9c' }) }), ctx(), o);
+      expect(pd.requests).toHaveLength(0);
+      expect(res.skipped).toBe(true);
+      expect(res.response).toMatch(/^not sent: PagerDuty Events API v2 has no update event/);
+      // Nothing was learnt about PagerDuty: still half-open, and the next real event is the trial.
+      expect(breakers.stateOf('acme', 'pager')).toBe('half-open');
+      await deliver(pager({}), ctx(), o);
+      expect(pd.requests).toHaveLength(1);
+      expect(breakers.stateOf('acme', 'pager')).toBe('closed');
+    });
+
+    it('is not handed to the fallback while the circuit is open (the fallback has no thread): it waits', async () => {
+      const breakers = new CircuitBreakers();
+      const broken = slackReceiver({ fallback: 'pager', circuitBreaker: { failures: 1, cooldown: '60s' } });
+      const receivers = { 'slack-oncall': broken, pager: pdReceiver() };
+      slack.handle(() => ({ status: 503, body: 'upstream unavailable' }));
+      await deliveryError(() => deliver(req(broken, { receivers }), ctx(), { breakers, rateLimiter: new RateLimiter() }));
+      slack.handle(slackApi({ token: TOKEN }));
+      const err = await deliveryError(() => deliver(req(broken, { receivers, mode: 'update', message: updated({ channel: 'C123ABC456', ts: '1.2' }) }), ctx(), { breakers, rateLimiter: new RateLimiter() }));
+      expect(err).toBeInstanceOf(CircuitOpenError);
+      expect(err.retryable).toBe(true);
+      expect(pd.requests).toHaveLength(0);
+      expect(slack.requests).toHaveLength(1);
+    });
   });
 
   it('truncates a 500-alert group to Slack’s section limit with the marker', async () => {

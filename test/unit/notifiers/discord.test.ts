@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { discord } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { discordNotifier, DISCORD_LIMITS } from '../../../src/notifiers/discord';
 import fx from '../../fixtures/vendors/discord.json';
 
@@ -39,6 +39,20 @@ describe('discord', () => {
     expect(req.path).toBe(`/api/webhooks/${ID}/${TOKEN}/messages/${sent.thread!.messageId}`);
     expect(fake.messages.get(sent.thread!.messageId).embeds[0].title).toContain('RESOLVED');
     expect(fake.messages.get(sent.thread!.messageId).embeds[0].color).toBe(0x2eb67d);
+  });
+
+  it('a partial resolve edits the original to the incident now (no new message, no mentions)', async () => {
+    const sent = await discordNotifier.send(cfg(), message(), ctx());
+    vendor.reset();
+    await discordNotifier.update!(cfg(), { ...message('updated', partlyResolved(), { text: 'Update: 1 of 2 alerts resolved' }), thread: sent.thread! }, ctx());
+    expect(vendor.requests.map((r) => [r.method, r.path])).toEqual([['PATCH', `/api/webhooks/${ID}/${TOKEN}/messages/${sent.thread!.messageId}`]]);
+    expect(vendor.last().json().allowed_mentions).toEqual({ parse: [] });
+    const embed = fake.messages.get(sent.thread!.messageId).embeds[0];
+    expect(embed.title).toBe('🔄 [FIRING] HighLatency on api (2 alerts)');
+    expect(embed.description).toBe('Update: 1 of 2 alerts resolved');
+    // Still firing: the severity's colour, not the resolved green.
+    expect(embed.color).toBe(0xe01e5a);
+    expect(embed.fields.find((f: any) => f.name === 'Status').value).toBe('FIRING');
   });
 
   it('keeps a 500-alert group within 4,096 description / 6,000 embed characters, ending with the marker', async () => {

@@ -1,6 +1,6 @@
 import { startSmtp, header, type FakeSmtp } from '../../support/vendors/smtp';
-import { deliveryError, expectNoSecrets, message, receiver } from '../../support/vendors/messages';
-import { emailNotifier } from '../../../src/notifiers/email';
+import { deliveryError, expectNoSecrets, message, partlyResolved, receiver } from '../../support/vendors/messages';
+import { emailHtml, emailNotifier } from '../../../src/notifiers/email';
 import { createHttpDelivery } from '../../../src/notifiers/http';
 
 const PASSWORD = 'smtp-app-password-7Hq2';
@@ -47,6 +47,21 @@ describe('email (against a real smtp-server)', () => {
     expect(header(reply.raw, 'Message-ID')).not.toBe(firstId);
     expect(header(reply.raw, 'Subject')).toBe(`Re: ${header(sent.raw, 'Subject')}`);
     expect(reply.raw).toContain('RESOLVED');
+  });
+
+  it('a partial resolve is a reply in the same conversation, its status shown once', async () => {
+    const first = await emailNotifier.send(cfg(), message('firing', undefined, { title: '[FIRING:2] HighLatency on api' }), ctx);
+    const update = message('updated', partlyResolved(), { title: '[FIRING:1] HighLatency on api', text: 'Update: 1 of 2 alerts resolved', idempotencyKey: 'inc-7f3a9c:run-1:updated-1:rcv' });
+    await emailNotifier.update!(cfg(), { ...update, thread: first.thread! }, ctx);
+    const [sent, reply] = smtp.mails;
+    expect(header(sent.raw, 'Subject')).toBe('[Klaxon] [FIRING:2] HighLatency on api');
+    expect(header(reply.raw, 'In-Reply-To')).toBe(header(sent.raw, 'Message-ID'));
+    expect(header(reply.raw, 'References')).toBe(header(sent.raw, 'Message-ID'));
+    expect(header(reply.raw, 'Subject')).toBe('Re: [Klaxon] [FIRING:2] HighLatency on api');
+    expect(reply.raw).toContain('Update: 1 of 2 alerts resolved');
+    // The text part starts with the title, which carries the status; the HTML heading shows it once too.
+    expect(reply.raw).toMatch(/\r?\n\[FIRING:1\] HighLatency on api\r?\n\r?\nStatus: FIRING\r?\n/);
+    expect(emailHtml(update)).toContain('>[FIRING:1] HighLatency on api</h2>');
   });
 
   it('mails the paged person when the message has a recipient', async () => {

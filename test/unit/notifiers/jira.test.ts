@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { jira } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { jiraNotifier } from '../../../src/notifiers/jira';
 import fx from '../../fixtures/vendors/jira.json';
 
@@ -53,6 +53,18 @@ describe('jira', () => {
     expect(vendor.last().json()).toEqual({ transition: { id: '31' } });
     expect(fake.issues.get(key).status).toBe('Done');
     expect(fake.issues.get(key).comments).toHaveLength(2);
+  });
+
+  it('a partial resolve is one comment on the issue, and no transition', async () => {
+    const sent = await jiraNotifier.send(cfg(), message(), ctx());
+    const key = sent.thread!.issueKey;
+    vendor.reset();
+    const res = await jiraNotifier.update!(cfg(), { ...message('updated', partlyResolved(), { text: 'Update: 1 of 2 alerts resolved: HighLatency on api. Still firing:' }), thread: sent.thread! }, ctx());
+    expect(vendor.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /rest/api/3/issue/${key}/comment`]);
+    expect(fake.issues.get(key).status).toBe('To Do');
+    const comment = fake.issues.get(key).comments.at(-1);
+    expect(comment.content.map((p: any) => p.content[0].text)).toEqual(['🔄 [FIRING] HighLatency on api (2 alerts)', 'Update: 1 of 2 alerts resolved: HighLatency on api. Still firing:', 'Open incident in Klaxon']);
+    expect(res).toEqual({ thread: sent.thread, response: `commented on ${key}` });
   });
 
   it('a transition that does not exist is a final error naming the available ones', async () => {

@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { opsgenie } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { opsgenieNotifier, opsgenieBaseUrl } from '../../../src/notifiers/opsgenie';
 import { opsgenieReceiver } from '../../../src/config/receivers';
 import { withEnv } from '../../../src/config/secret';
@@ -40,6 +40,23 @@ describe('opsgenie', () => {
     expect([close.method, close.path, close.query.get('identifierType')]).toEqual(['POST', '/v2/alerts/inc-7f3a9c/close', 'alias']);
     expectDocumentedShape(ack.json(), { example: fx.exampleAcknowledge, required: ['user', 'source', 'note'] });
     expect(ack.json().user).toBe('alice');
+  });
+
+  it('a partial resolve adds a note to the alert by alias; nothing is created, acknowledged or closed', async () => {
+    const sent = await opsgenieNotifier.send(cfg(), message(), ctx());
+    vendor.reset();
+    const inc = partlyResolved(200, 250);
+    const res = await opsgenieNotifier.update!(cfg(), { ...message('updated', inc, { text: 'Update: 200 of 250 alerts resolved\n' + 'x'.repeat(30_000) }), thread: sent.thread! }, ctx());
+    expect(vendor.requests).toHaveLength(1);
+    const req = vendor.last();
+    expect([req.method, req.path, req.query.get('identifierType')]).toEqual(['POST', '/v2/alerts/inc-7f3a9c/notes', 'alias']);
+    expect(req.headers.authorization).toBe(`GenieKey ${KEY}`);
+    const body = req.json();
+    expectDocumentedShape(body, { example: fx.exampleAddNote, required: ['user', 'source', 'note'] });
+    expect(Object.keys(body).sort()).toEqual(['note', 'source', 'user']);
+    expect(body.note.startsWith('HighLatency on api (2 alerts)\nUpdate: 200 of 250 alerts resolved')).toBe(true);
+    expect(body.note.length).toBeLessThanOrEqual(25_000);
+    expect(res).toEqual({ thread: { alias: 'inc-7f3a9c' }, response: `note requested ${fx.responses.accepted.requestId}` });
   });
 
   it('a re-page cycle after an ack creates a new alias (an acknowledged alert would only count up); resolve closes every cycle', async () => {

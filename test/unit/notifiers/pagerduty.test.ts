@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { pagerduty } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { pagerdutyNotifier } from '../../../src/notifiers/pagerduty';
 import fx from '../../fixtures/vendors/pagerduty.json';
 
@@ -46,6 +46,17 @@ describe('pagerduty', () => {
     expect(Object.keys(resolve).sort()).toEqual(Object.keys(fx.exampleResolve).sort());
     expect(ack).toEqual({ routing_key: KEY, dedup_key: 'inc-7f3a9c', event_action: 'acknowledge' });
     expect(resolve).toEqual({ routing_key: KEY, dedup_key: 'inc-7f3a9c', event_action: 'resolve' });
+  });
+
+  it('a partial resolve sends nothing: Events API v2 has no update, and a trigger would re-page', async () => {
+    const sent = await pagerdutyNotifier.send(cfg(), message(), ctx());
+    vendor.reset();
+    const res = await pagerdutyNotifier.update!(cfg(), { ...message('updated', partlyResolved()), thread: sent.thread! }, ctx());
+    expect(vendor.requests).toHaveLength(0);
+    expect(res).toEqual({ thread: sent.thread, skipped: true, response: expect.stringMatching(/^not sent: PagerDuty Events API v2 has no update event/) });
+    // Nor through send (no thread yet).
+    await pagerdutyNotifier.send(cfg(), message('updated', partlyResolved()), ctx());
+    expect(vendor.requests).toHaveLength(0);
   });
 
   it('400 "invalid event" is final, carries PagerDuty’s errors and not the key', async () => {

@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { servicenow } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { servicenowNotifier } from '../../../src/notifiers/servicenow';
 import fx from '../../fixtures/vendors/servicenow.json';
 
@@ -40,6 +40,15 @@ describe('servicenow', () => {
     expect(Object.keys(note.json())).toEqual(['work_notes']);
     expect(resolve.json()).toMatchObject({ state: '6', close_code: 'Solution provided', close_notes: expect.stringContaining('RESOLVED') });
     expect(fake.records.get(sent.thread!.sysId).state).toBe('6');
+  });
+
+  it('a partial resolve is a work note on the one incident; its state does not change', async () => {
+    const sent = await servicenowNotifier.send(cfg(), message(), ctx());
+    vendor.reset();
+    await servicenowNotifier.update!(cfg(), { ...message('updated', partlyResolved(), { text: 'Update: 1 of 2 alerts resolved' }), thread: sent.thread! }, ctx());
+    expect(vendor.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /api/now/table/incident/${sent.thread!.sysId}`]);
+    expect(vendor.last().json()).toEqual({ work_notes: '🔄 [FIRING] HighLatency on api (2 alerts)\nUpdate: 1 of 2 alerts resolved' });
+    expect(fake.records.get(sent.thread!.sysId).state).toBe('1');
   });
 
   it('401 is final with ServiceNow’s error object, and without the password', async () => {

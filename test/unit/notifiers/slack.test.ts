@@ -1,6 +1,7 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { slackApi, slackWebhook } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, partlyResolved, receiver } from '../../support/vendors/messages';
+import { renderMessage } from '../../../src/templates/render';
 import { slackNotifier } from '../../../src/notifiers/slack';
 import { SLACK_ACTIONS } from '../../../src/notifiers/slackInteractivity';
 import fx from '../../fixtures/vendors/slack.json';
@@ -72,6 +73,38 @@ describe('slack (Web API)', () => {
     expect(update.blocks[0].text.text).toContain('RESOLVED');
     expect(reply.thread_ts).toBe(sent.thread!.ts);
     expect(api.messages.get(sent.thread!.ts).text).toContain('RESOLVED');
+  });
+
+  it('a partial resolve replies in the thread without reply_broadcast and refreshes the original to what still fires', async () => {
+    const sent = await slackNotifier.send(cfg(), message(), ctx());
+    vendor.reset();
+    const inc = partlyResolved();
+    const update = { ...message('updated', inc), ...renderMessage('slack', {}, { kind: 'updated', incident: inc, now: '2025-01-02T03:40:00Z' }) };
+    const res = await slackNotifier.update!(cfg(), { ...update, recipient: { id: 'u1', name: 'Alice', slack: 'U024BE7LH' }, thread: sent.thread! }, ctx());
+    expect(vendor.requests.map((r) => r.path)).toEqual(['/api/chat.update', '/api/chat.postMessage']);
+    const [edit, reply] = vendor.requests.map((r) => r.json());
+    expectDocumentedShape(reply, { example: fx.exampleThreadReply, required: ['channel', 'thread_ts', 'text'] });
+    expect(reply.thread_ts).toBe(sent.thread!.ts);
+    // Not a page: the reply stays in the thread and mentions nobody.
+    expect(reply).not.toHaveProperty('reply_broadcast');
+    expect(reply.text).not.toContain('<@');
+    expect(reply.text).toContain('Update: 1 of 2 alerts resolved');
+    // The original shows the incident now: still firing (one alert), buttons kept, only api-1 listed.
+    expect(edit.ts).toBe(sent.thread!.ts);
+    expect(edit.blocks[0].text.text).toBe('🔄 [FIRING:1] HighLatency on api (2 alerts)');
+    expect(edit.blocks[1].text.text).toContain('api-1.prod:9090');
+    expect(edit.blocks[1].text.text).not.toContain('api-0.prod:9090');
+    expect(edit.blocks[2].elements[0].text).toContain('*Status:* FIRING');
+    expect(edit.blocks.find((b: any) => b.type === 'actions').elements.map((e: any) => e.action_id)).toContain(SLACK_ACTIONS.ack);
+    expect(api.messages.get(sent.thread!.ts).blocks[0].text.text).toContain('[FIRING:1]');
+    expect(res.thread).toEqual(sent.thread);
+  });
+
+  it('a re-page in the thread is broadcast to the channel; an update is not', async () => {
+    const sent = await slackNotifier.send(cfg({ updates: 'thread' }), message(), ctx());
+    await slackNotifier.update!(cfg({ updates: 'thread' }), { ...message('escalated'), thread: sent.thread! }, ctx());
+    await slackNotifier.update!(cfg({ updates: 'thread' }), { ...message('updated', partlyResolved()), thread: sent.thread! }, ctx());
+    expect(api.replies.slice(-2).map((r) => r.reply_broadcast)).toEqual([true, undefined]);
   });
 
   it('updates only in the thread when configured so', async () => {

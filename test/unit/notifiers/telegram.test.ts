@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { telegram, telegramVisibleLength } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { telegramNotifier, TELEGRAM_TEXT_MAX } from '../../../src/notifiers/telegram';
 import fx from '../../fixtures/vendors/telegram.json';
 
@@ -41,6 +41,20 @@ describe('telegram', () => {
     expect(body.reply_parameters).toEqual({ message_id: Number(sent.thread!.messageId), allow_sending_without_reply: true });
     expect(fake.sent.some((s) => s.message_id === body.reply_parameters.message_id && !s.reply_parameters)).toBe(true);
     expect(body.text).toContain('RESOLVED');
+  });
+
+  it('a partial resolve is a silent reply to the first message', async () => {
+    const sent = await telegramNotifier.send(cfg(), message(), ctx());
+    expect(vendor.last().json().disable_notification).toBe(false);
+    const res = await telegramNotifier.update!(cfg(), { ...message('updated', partlyResolved(), { text: 'Update: 1 of 2 alerts resolved' }), thread: sent.thread! }, ctx());
+    expect(vendor.requests).toHaveLength(2);
+    const body = vendor.last().json();
+    expectDocumentedShape(body, fx);
+    expect(body.reply_parameters).toEqual({ message_id: Number(sent.thread!.messageId), allow_sending_without_reply: true });
+    expect(body.disable_notification).toBe(true);
+    expect(body.text).toMatch(/^<b>🔄 \[FIRING\] HighLatency on api \(2 alerts\)<\/b>\nUpdate: 1 of 2 alerts resolved\n/);
+    expect(res.thread).toEqual(sent.thread);
+    expect(res.response).toMatch(/^update reply \d+$/);
   });
 
   it('keeps a 500-alert group within 4,096 visible characters, ending with the marker', async () => {

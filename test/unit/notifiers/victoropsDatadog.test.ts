@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { datadog, victorops } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, incident, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { victoropsNotifier } from '../../../src/notifiers/victorops';
 import { datadogNotifier, datadogEventsUrl } from '../../../src/notifiers/datadog';
 import voFx from '../../fixtures/vendors/victorops.json';
@@ -35,6 +35,19 @@ describe('splunk on-call (victorops)', () => {
       ['RECOVERY', 'inc-7f3a9c'],
     ]);
     expect(vendor.requests[1].json().ack_author).toBe('alice');
+  });
+
+  it('a partial resolve is an INFO timeline entry for the same entity, never CRITICAL/WARNING (a re-page)', async () => {
+    const sent = await victoropsNotifier.send(cfg(), message(), ctx());
+    const res = await victoropsNotifier.update!(cfg(), { ...message('updated', partlyResolved(), { text: 'Update: 1 of 2 alerts resolved' }), thread: sent.thread! }, ctx());
+    expect(vendor.requests.map((r) => [r.json().message_type, r.json().entity_id])).toEqual([
+      ['CRITICAL', 'inc-7f3a9c'],
+      ['INFO', 'inc-7f3a9c'],
+    ]);
+    expectDocumentedShape(vendor.last().json(), voFx);
+    expect(vendor.last().json().state_message).toContain('Update: 1 of 2 alerts resolved');
+    expect(vendor.last().json()).not.toHaveProperty('ack_author');
+    expect(res.response).toBe('INFO accepted');
   });
 
   it('a wrong key is final and the key in the URL path is scrubbed', async () => {
@@ -75,6 +88,13 @@ describe('datadog', () => {
     expect(vendor.last().json().text.length).toBeLessThanOrEqual(4000);
     await datadogNotifier.update!(cfg(), { ...message('resolved'), thread: { aggregationKey: 'inc-7f3a9c' } }, ctx());
     expect(vendor.last().json()).toMatchObject({ alert_type: 'success', aggregation_key: 'inc-7f3a9c' });
+  });
+
+  it('a partial resolve is an info event in the incident’s aggregation, whatever the severity', async () => {
+    await datadogNotifier.update!(cfg(), { ...message('updated', partlyResolved()), thread: { aggregationKey: 'inc-7f3a9c' } }, ctx());
+    expectDocumentedShape(vendor.last().json(), ddFx);
+    expect(vendor.last().json()).toMatchObject({ alert_type: 'info', aggregation_key: 'inc-7f3a9c', tags: expect.arrayContaining(['severity:critical']) });
+    expect(vendor.requests).toHaveLength(1);
   });
 
   it('the site setting picks the regional endpoint', () => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { FakeVendor } from '../../support/vendors/fakeVendor';
-import { ctx, deliveryError, expectNoSecrets, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectNoSecrets, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { webhookNotifier, signBody } from '../../../src/notifiers/webhook';
 
 const HMAC_KEY = 'whsec_4f9a8b7c6d5e4f3a2b1c';
@@ -33,6 +33,26 @@ describe('generic webhook', () => {
     const body = vendor.last().json();
     expect(body).toMatchObject({ version: '4', groupKey: 'inc-7f3a9c', status: 'resolved', receiver: 'klaxon' });
     expect(body.alerts[0]).toMatchObject({ fingerprint: 'fp000000', endsAt: '0001-01-01T00:00:00Z', generatorURL: '' });
+  });
+
+  it('a partial resolve is posted like every other moment, kind "updated", in the group it continues', async () => {
+    const sent = await webhookNotifier.send(cfg(), message(), ctx());
+    expect(sent.thread).toEqual({ groupKey: 'inc-7f3a9c' });
+    await webhookNotifier.update!(cfg(), { ...message('updated', partlyResolved()), thread: sent.thread! }, ctx());
+    const body = vendor.last().json();
+    expect(body).toMatchObject({ kind: 'updated', incident: { id: 'inc-7f3a9c', status: 'firing' } });
+    expect(body.incident.alerts.map((a: any) => a.status)).toEqual(['resolved', 'firing']);
+    expect(vendor.last().headers['x-klaxon-signature']).toBe(signBody(vendor.last().body, HMAC_KEY));
+  });
+
+  it('format alertmanager: a partial resolve is the group still firing, each alert with its own status (as Alertmanager sends it)', async () => {
+    await webhookNotifier.update!(cfg({ format: 'alertmanager' }), { ...message('updated', partlyResolved()), thread: { groupKey: 'inc-7f3a9c' } }, ctx());
+    const body = vendor.last().json();
+    expect(body).toMatchObject({ version: '4', groupKey: 'inc-7f3a9c', status: 'firing' });
+    expect(body.alerts.map((a: any) => [a.status, a.endsAt])).toEqual([
+      ['resolved', '2025-01-02T03:34:05Z'],
+      ['firing', '0001-01-01T00:00:00Z'],
+    ]);
   });
 
   it('4xx is final with the body; no URL token or HMAC key in the error', async () => {

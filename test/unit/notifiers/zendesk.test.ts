@@ -1,6 +1,6 @@
 import { FakeVendor } from '../../support/vendors/fakeVendor';
 import { zendesk } from '../../support/vendors/fakes';
-import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, receiver } from '../../support/vendors/messages';
+import { ctx, deliveryError, expectDocumentedShape, expectNoSecrets, message, partlyResolved, receiver } from '../../support/vendors/messages';
 import { zendeskNotifier } from '../../../src/notifiers/zendesk';
 import fx from '../../fixtures/vendors/zendesk.json';
 
@@ -37,6 +37,19 @@ describe('zendesk', () => {
     expectDocumentedShape(req.json(), { example: fx.exampleUpdate, required: ['ticket.status', 'ticket.comment.body', 'ticket.comment.public'] });
     expect(req.json().ticket.status).toBe('solved');
     expect(fake.tickets.get(Number(sent.thread!.ticketId)).status).toBe('solved');
+  });
+
+  it('a partial resolve is one internal comment on the ticket, with no status', async () => {
+    const sent = await zendeskNotifier.send(cfg(), message(), ctx());
+    vendor.reset();
+    await zendeskNotifier.update!(cfg(), { ...message('updated', partlyResolved(), { text: 'Update: 1 of 2 alerts resolved' }), thread: sent.thread! }, ctx());
+    const req = vendor.last();
+    expect(vendor.requests).toHaveLength(1);
+    expect([req.method, req.path]).toEqual(['PUT', `/api/v2/tickets/${sent.thread!.ticketId}.json`]);
+    expect(req.json()).toEqual({ ticket: { comment: { body: '🔄 [FIRING] HighLatency on api (2 alerts)\nUpdate: 1 of 2 alerts resolved', public: false } } });
+    const ticket = fake.tickets.get(Number(sent.thread!.ticketId));
+    expect(ticket.status).toBe('new');
+    expect(ticket.comments).toHaveLength(2);
   });
 
   it('422 RecordInvalid is final with Zendesk’s details; 429 honours Retry-After', async () => {
