@@ -34,7 +34,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; log?: 
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
     const urgent = new pg.Pool({ connectionString: opts.url, max: 3 });
-    for (const p of [pool, urgent]) p.on('error', (err) => opts.log?.error({ err: err.message }, 'postgres pool error'));
+    for (const p of [pool, urgent]) watchErrors(p, opts.log, 'postgres');
     return { pool, urgent, describe: withoutPassword(opts.url), close: async () => void (await Promise.all([pool.end(), urgent.end()])) };
   }
   const { PGlite } = await import('@electric-sql/pglite');
@@ -48,7 +48,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; log?: 
   // PGlite is single-connection (a second socket connection would interleave protocol messages
   // in its one session): one pooled client, shared by two lanes.
   const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
-  pool.on('error', (err) => opts.log?.error({ err: err.message }, 'pglite pool error'));
+  watchErrors(pool, opts.log, 'pglite');
   const lanes = laneGate(pool);
   return {
     pool: lanes.normal,
@@ -60,4 +60,14 @@ export async function openDatabase(opts: { url?: string; dataDir: string; log?: 
       await db.close();
     },
   };
+}
+
+/**
+ * A connection lost while a store holds its client (mid-transaction) is an 'error' event on that
+ * client, which pg-pool only listens for while the client is idle: unheard, it would crash the
+ * process and every page it holds. The work in progress fails on its own (its query rejects).
+ */
+function watchErrors(pool: pg.Pool, log: Logger | undefined, what: string): void {
+  pool.on('error', (err) => log?.error({ err: err.message }, `${what} pool error`));
+  pool.on('connect', (client) => client.on('error', (err) => log?.warn({ err: err.message }, `${what} connection lost`)));
 }
