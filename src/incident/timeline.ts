@@ -1,5 +1,5 @@
-import type { FailedAttempt } from '../delivery/attempts';
-import type { StoredEvent } from '../store/incidents';
+import type { FailedAttempt, NotificationAttempts } from '../delivery/attempts';
+import type { IncidentStore, StoredEvent } from '../store/incidents';
 import type { TimelineEntry } from './view';
 
 /**
@@ -15,6 +15,12 @@ export interface AttemptEntry extends TimelineEntry {
 
 /** One line of the incident's timeline: a workflow event (with its `seq`) or a failed try (without). */
 export type TimelineItem = StoredEvent | AttemptEntry;
+
+/** An incident's timeline as the API and the incident page show it, read from the audit store. */
+export async function readTimeline(stores: { incidents: IncidentStore; attempts: NotificationAttempts }, incident: { id: string; tenant: string }): Promise<TimelineItem[]> {
+  const [events, attempts] = await Promise.all([stores.incidents.timeline(incident.id), stores.attempts.forIncident(incident.id, incident.tenant)]);
+  return withAttempts(events, attempts);
+}
 
 /**
  * The timeline as people read it: the workflow's events (`events`, in `seq` order) with each failed

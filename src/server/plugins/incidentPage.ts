@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { verifyLink } from '../../links/oneClick';
-import type { IncidentRow, StoredEvent } from '../../store/incidents';
+import type { IncidentRow } from '../../store/incidents';
+import { readTimeline, type TimelineItem } from '../../incident/timeline';
 import { esc, htmlLine, htmlPage } from '../html';
 
 /**
@@ -20,14 +21,14 @@ export const incidentPagePlugin: FastifyPluginAsync = async (app) => {
     if (check.claims.a !== 'view') return reply.code(400).send(htmlLine('Klaxon', 'This link is not valid.'));
     const incident = await app.klaxon.incidents.get(check.claims.i);
     if (!incident || incident.tenant !== check.claims.t) return reply.code(404).send(htmlLine('Klaxon', 'No such incident.'));
-    const timeline = await app.klaxon.incidents.timeline(incident.id);
+    const timeline = await readTimeline(app.klaxon, incident);
     const { temporalUiUrl } = app.klaxon.config.config.server;
     const workflowUrl = `${temporalUiUrl}/namespaces/${encodeURIComponent(app.klaxon.temporal.options.namespace)}/workflows/${encodeURIComponent(incident.workflowId)}/${incident.runId}/history`;
     return reply.send(incidentHtml(incident, timeline, workflowUrl));
   });
 };
 
-export function incidentHtml(incident: IncidentRow, timeline: StoredEvent[], workflowUrl: string): string {
+export function incidentHtml(incident: IncidentRow, timeline: TimelineItem[], workflowUrl: string): string {
   const facts: Array<[string, string | null]> = [
     ['Status', incident.status],
     ['Severity', incident.severity === incident.declaredSeverity ? incident.severity : `${incident.severity} (declared ${incident.declaredSeverity})`],
@@ -49,13 +50,13 @@ export function incidentHtml(incident: IncidentRow, timeline: StoredEvent[], wor
 }
 
 /** Who was paged, from the audit trail ("notified" for a firing or escalated message). */
-function pagedReceivers(timeline: StoredEvent[]): string[] {
-  const paged = timeline.filter((e) => e.kind === 'notified' && (e.details.kind === 'firing' || e.details.kind === 'escalated'));
-  return [...new Set(paged.map((e) => `${e.details.receiver}${e.details.user ? ` (${e.details.user})` : ''}`))];
+function pagedReceivers(timeline: TimelineItem[]): string[] {
+  const paged = timeline.flatMap((e) => (e.kind === 'notified' && (e.details.kind === 'firing' || e.details.kind === 'escalated') ? [e.details as Record<string, unknown>] : []));
+  return [...new Set(paged.map((d) => `${d.receiver}${d.user ? ` (${d.user})` : ''}`))];
 }
 
 /** One line per event: its details as key=value, long values cut (the API has them whole). */
-function summary(details: Record<string, unknown>): string {
+function summary(details: object): string {
   return Object.entries(details)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { requireApiTenant } from '../auth';
 import { stateQuery } from '../../../workflows/definitions';
 import { ACTIONS, applyAction, type ActionArgs } from '../../incident/actions';
-import { withAttempts } from '../../incident/timeline';
+import { readTimeline } from '../../incident/timeline';
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
@@ -34,8 +34,7 @@ export const incidentsPlugin: FastifyPluginAsync = async (app) => {
   r.get('/api/v1/incidents/:id', { schema: { params: idParams } }, async (request, reply) => {
     const incident = await findOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
-    const [events, attempts] = await Promise.all([app.klaxon.incidents.timeline(incident.id), app.klaxon.attempts.forIncident(incident.id, incident.tenant)]);
-    return { incident, timeline: withAttempts(events, attempts) };
+    return { incident, timeline: await readTimeline(app.klaxon, incident) };
   });
 
   r.get('/api/v1/incidents/:id/state', { schema: { params: idParams } }, async (request, reply) => {
