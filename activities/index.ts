@@ -12,6 +12,9 @@ import { createClassifyActivity } from './classify';
 import { createTrainingActivities } from './training';
 import { createStartNoticesActivity } from './notices';
 import { createInhibitionActivity } from './inhibition';
+import { createRunbookRunActivities } from './runbookRuns';
+import type { RunbookStore } from '../src/store/runbooks';
+import type { RunbookSet } from '../src/runbook/load';
 import type { Client } from '@temporalio/client';
 
 export type { PlanStep, Plan } from './plan';
@@ -19,6 +22,7 @@ export type { NotifyArgs, NotifyResult } from '../src/delivery/notifyActivity';
 export type { Recipients, Send } from './recipients';
 export type { ClassifyArgs, Classification } from './classify';
 export type { TrainingOptions } from './training';
+export type { RunbookMatch, RunbookStart } from './runbookRuns';
 
 export interface ActivityDeps {
   config: ConfigStore;
@@ -32,6 +36,10 @@ export interface ActivityDeps {
   temporal?: Client;
   /** Anomaly models (classify, retrain); without it classify pages on the declared severity. */
   models?: ModelStore;
+  /** Runbook runs and their timeline rows; without them no runbook starts. */
+  runbookStore?: RunbookStore;
+  /** The runbooks loaded from KLAXON_RUNBOOKS (their metadata: match, mode, limits). */
+  runbookSet?: RunbookSet;
 }
 
 /** Every side effect the workflows ask for, bound to the process's config, store and HTTP client. */
@@ -44,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     classifyIncident: createClassifyActivity(deps),
     startIncidentNotices: createStartNoticesActivity(deps),
     recheckInhibited: createInhibitionActivity(deps),
+    ...createRunbookRunActivities(deps),
     ...createTrainingActivities(deps),
   };
 }

@@ -16,6 +16,8 @@ import { migrate } from './store/migrate';
 import { IncidentStore } from './store/incidents';
 import { NotificationLedger } from './delivery/ledger';
 import { NotificationAttempts } from './delivery/attempts';
+import { RunbookStore } from './store/runbooks';
+import { loadRunbooks, runbookDirs } from './runbook/load';
 import { watchTemporal } from './temporal/reachability';
 import { IngestService } from './ingest/ingest';
 import { buildApp } from './server/app';
@@ -96,11 +98,16 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     log.info({ store: db.describe, applied }, 'audit store ready');
     const incidents = new IncidentStore(db.pool);
     const attempts = new NotificationAttempts(db.pool);
+    const runbookStore = new RunbookStore(db.pool);
+    const dirs = runbookDirs(env.KLAXON_RUNBOOKS);
+    const runbookSet = loadRunbooks(dirs);
+    for (const error of runbookSet.errors) log.error({ error }, 'runbook left out');
+    if (runbookSet.byName.size) log.info({ runbooks: [...runbookSet.byName.keys()] }, 'runbooks loaded');
 
     let worker: Worker | undefined;
     if (opts.worker !== false) {
       installTemporalRuntime(log);
-      const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache')));
+      const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache'), dirs));
       const created = await createWorker({
         address,
         namespace: env.TEMPORAL_NAMESPACE,
@@ -115,6 +122,8 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           namespace: env.TEMPORAL_NAMESPACE,
           temporal: client,
           models: new ModelStore(db.pool),
+          runbookStore,
+          runbookSet,
         },
       });
       worker = created.worker;
@@ -131,7 +140,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     let url = '';
     if (opts.http !== false) {
       startDefaultMetrics();
-      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i)) }, log);
+      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i)) }, log);
       url = await app.listen({ port: env.PORT, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');

@@ -54,6 +54,23 @@ export interface CarriedState {
   /** Partial resolves so far, and the last one told to the paged threads (see IncidentState). */
   partialResolves?: number;
   partialResolvesTold?: number;
+  /** Runbook runs this incident started (child workflows, see workflows/runbook.ts). */
+  runbooks?: RunbookRun[];
+}
+
+/** A runbook run an incident started, and how it ended when it has. */
+export interface RunbookRun {
+  runId: string;
+  runbook: string;
+  onResolve: 'cancel' | 'continue';
+  outcome?: string;
+  endedAt?: string;
+}
+
+export interface RunRunbookRequest extends ActorNote {
+  runbook: string;
+  /** Parameter values; the rest come from the incident's labels and the runbook's defaults. */
+  params?: Record<string, string>;
 }
 
 export interface AlertsUpdate {
@@ -100,6 +117,8 @@ export const resolveUpdate = defineUpdate<IncidentView, [ActorNote]>('resolve');
 export const snoozeUpdate = defineUpdate<IncidentView, [SnoozeRequest]>('snooze');
 export const escalateUpdate = defineUpdate<IncidentView, [ActorNote]>('escalate');
 export const reassignUpdate = defineUpdate<IncidentView, [ReassignRequest]>('reassign');
+/** Starts a runbook for this incident now (any mode); answers the run's id. */
+export const runRunbookUpdate = defineUpdate<{ runId: string }, [RunRunbookRequest]>('runRunbook');
 
 export const INCIDENT_WORKFLOW = 'incidentWorkflow';
 /** Rejections of an update carry this type; the API maps it to 409. */

@@ -4,7 +4,10 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
   patched,
+  startChild,
   sleep,
   proxyActivities,
   proxyLocalActivities,
@@ -24,6 +27,7 @@ import {
   escalateUpdate,
   reassignUpdate,
   resolveUpdate,
+  runRunbookUpdate,
   snoozeUpdate,
   MAX_SNOOZE_MS,
   stateQuery,
@@ -34,6 +38,9 @@ import {
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
 import { Pager, failureMessage, type PagerHost } from '../src/delivery/pager';
+import { runbookWorkflow } from './runbook';
+import { runbookEndedSignal, runbookEscalateSignal } from './runbookDefinitions';
+import type { RunbookStart } from '../activities';
 
 // Planning and recipient lookup are local activities: fast, on the same worker, no task-queue
 // round trip before the first page goes out. (Audit writes: workflows/auditWriter.ts.)
@@ -52,6 +59,12 @@ const { startIncidentNotices } = proxyActivities<KlaxonActivities>({
 // Telling muted incidents to look again is best effort (their periodic check is the safety net);
 // a regular activity, so only a task that completed sends the signals.
 const { recheckInhibited } = proxyActivities<KlaxonActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumAttempts: 3 },
+});
+
+// Which runbooks start (matching, limits, claims): a local activity, on the way to the first page's side.
+const { matchRunbooks } = proxyLocalActivities<KlaxonActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumAttempts: 3 },
 });
@@ -116,6 +129,12 @@ const NOTICE_HANDOVER = 'klaxon-notice-handover';
  */
 const PARTIAL_RESOLVE_UPDATES = 'klaxon-partial-resolve-updates';
 
+/**
+ * patched() id: an incident starts the runbooks that match it (auto, and suggest ones that ask for
+ * approval), as child workflows, and cancels those that say so when it resolves.
+ */
+const RUNBOOKS = 'klaxon-runbooks';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -143,6 +162,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     if (!pager) recordOpened(incident);
     await classify(incident);
     await choosePolicy(incident);
+    // In the background: the first page never waits for a runbook.
+    if (pager && patched(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels });
   }
   let done = false;
   const audit = keepAuditCurrent(incident, pager, writer.write, () => done);
@@ -172,6 +193,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     }
   }
 
+  stopRunbooksOnResolve(incident);
   if (pager) await handOverNotices(incident, pager);
   else await notifyResolved(incident);
   await condition(allHandlersFinished);
@@ -211,6 +233,54 @@ async function cancelPagesWhenActedOn(incident: IncidentState, pager: Pager): Pr
     await condition(() => incident.status !== 'firing' && pager.pending('page').length > 0);
     pager.cancelPages();
     await condition(() => pager.pending('page').length === 0);
+  }
+}
+
+/** Starts the runbooks the activity matched and claimed; refusals (limits, kill switch) are recorded. */
+async function startRunbooks(incident: IncidentState, args: Parameters<typeof matchRunbooks>[0], params: Record<string, string> = {}): Promise<string[]> {
+  const found = await matchRunbooks(args).catch((err: unknown) => {
+    incident.record(new Date(), 'runbook.skipped', 'klaxon', { reason: `could not match runbooks: ${failureMessage(err)}` });
+    return { start: [], skipped: [] };
+  });
+  for (const s of found.skipped) incident.record(new Date(), 'runbook.skipped', 'klaxon', { ...s });
+  const started: string[] = [];
+  for (const s of found.start) if (await startRunbook(incident, s, args.only?.actor ?? 'klaxon', params)) started.push(s.runId);
+  return started;
+}
+
+async function startRunbook(incident: IncidentState, s: RunbookStart, requestedBy: string, params: Record<string, string>): Promise<boolean> {
+  const first = [...incident.alerts.values()][0];
+  try {
+    await startChild(runbookWorkflow, {
+      workflowId: s.runId,
+      // Continue-as-new closes this run; the runbook must live on (it is cancelled explicitly on resolve).
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          runbook: s.runbook,
+          mode: s.mode,
+          incident: { id: incident.id, tenant: incident.input.tenant, title: incident.view().title, severity: incident.severity, labels: incident.labels, annotations: first?.annotations ?? {} },
+          incidentWorkflowId: incident.workflowId,
+          params,
+          requestedBy,
+          timeoutMs: s.timeoutMs,
+        },
+      ],
+    });
+  } catch (err) {
+    incident.record(new Date(), 'runbook.skipped', 'klaxon', { runbook: s.runbook, reason: `could not start: ${failureMessage(err)}` });
+    return false;
+  }
+  incident.runbooks.push({ runId: s.runId, runbook: s.runbook, onResolve: s.onResolve });
+  incident.record(new Date(), 'runbook.started', requestedBy, { runbook: s.runbook, runId: s.runId, mode: s.mode });
+  return true;
+}
+
+/** Resolved: runs that end with their incident are cancelled (they record it and clean up). */
+function stopRunbooksOnResolve(incident: IncidentState): void {
+  for (const r of incident.runbooks) {
+    if (r.outcome || r.onResolve !== 'cancel') continue;
+    void getExternalWorkflowHandle(r.runId).cancel().catch(() => undefined);
   }
 }
 
@@ -574,6 +644,34 @@ function installHandlers(incident: IncidentState, pager: Pager | undefined): voi
   setHandler(recheckHoldSignal, () => {
     incident.recheckHold = true;
   });
+  setHandler(runbookEscalateSignal, ({ runId, reason }) => {
+    const run = incident.runbooks.find((r) => r.runId === runId);
+    if (incident.status === 'resolved' || !run) return;
+    const actor = `runbook:${run.runbook}`;
+    if (incident.status === 'acknowledged') incident.reopen(actor, new Date(), 'unacknowledged', { reason: 'escalated' });
+    incident.escalateNow = true;
+    incident.record(new Date(), 'escalated', actor, { reason });
+  });
+  setHandler(runbookEndedSignal, ({ runId, outcome, detail }) => {
+    const run = incident.runbooks.find((r) => r.runId === runId);
+    if (!run || run.outcome) return;
+    run.outcome = outcome;
+    run.endedAt = new Date().toISOString();
+    incident.record(new Date(), 'runbook.ended', 'klaxon', { runbook: run.runbook, runId, outcome, ...(detail ? { detail } : {}) });
+  });
+  setHandler(
+    runRunbookUpdate,
+    guarded(async ({ actor, runbook, params }) => {
+      open('run a runbook', actor);
+      const started = await startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, only: { runbook, actor } }, params ?? {});
+      if (!started.length) {
+        const why = [...incident.timeline].reverse().find((e) => e.kind === 'runbook.skipped' && e.details.runbook === runbook)?.details.reason;
+        conflict('run a runbook', actor, `${runbook} did not start: ${why ?? 'refused'}`);
+      }
+      return { runId: started[0] };
+    }),
+    { validator: sameIncident(incident) },
+  );
   setHandler(alertsSignal, (update) => {
     // A signal cannot be refused; a malformed one is audited and dropped, never a failed task.
     try {

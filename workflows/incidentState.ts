@@ -2,7 +2,7 @@ import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry }
 import { maxSeverity, severityOf, severityRank } from '../src/incident/severity';
 import { incidentId } from '../src/incident/ids';
 import type { Plan } from '../activities/plan';
-import type { CarriedState, IncidentInput, Notified } from './definitions';
+import type { CarriedState, IncidentInput, Notified, RunbookRun } from './definitions';
 
 type Event = TimelineEntry & { seq: number };
 /** Entries kept in memory (and in the query); older ones stay in the audit store. */
@@ -50,6 +50,8 @@ export class IncidentState {
    */
   partialResolves = 0;
   partialResolvesTold = 0;
+  /** Runbook runs started for this incident (carried across continue-as-new). */
+  runbooks: RunbookRun[] = [];
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
@@ -93,6 +95,7 @@ export class IncidentState {
         anomaly: c.anomaly,
         partialResolves: c.partialResolves ?? 0,
         partialResolvesTold: c.partialResolvesTold ?? c.partialResolves ?? 0,
+        runbooks: c.runbooks ?? [],
       });
       for (const n of c.notified) this.notified.set(notifiedKey(n), n);
       this.timeline.push(...c.timeline);
@@ -207,7 +210,9 @@ export class IncidentState {
     this.status = 'resolved';
     this.resolvedAt = at.toISOString();
     this.snoozedUntil = undefined;
-    this.record(at, 'resolved', actor, { reason });
+    // Self-healing shows: resolved while, or within 30 minutes after, a runbook succeeded.
+    const healer = this.runbooks.find((r) => !r.outcome || (r.outcome === 'succeeded' && at.getTime() - Date.parse(r.endedAt!) <= 30 * 60_000));
+    this.record(at, 'resolved', actor, { reason, ...(healer ? { afterRunbook: healer.runbook } : {}) });
   }
 
   addNotified(n: Notified): void {
@@ -238,6 +243,7 @@ export class IncidentState {
       ...(this.escalateNow ? { escalateNow: true } : {}),
       ...(this.reroute ? { reroute: true } : {}),
       ...(this.partialResolves ? { partialResolves: this.partialResolves, partialResolvesTold: this.partialResolvesTold } : {}),
+      ...(this.runbooks.length ? { runbooks: this.runbooks } : {}),
       plan: this.plan!,
       timeline: this.timeline.slice(-50),
     };

@@ -14,6 +14,8 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
   TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
   LOG_LEVEL: z.string().default('info'),
+  /** Runbook folders (`:`-separated); the worker bundles their files, the server lists them. */
+  KLAXON_RUNBOOKS: z.string().default('./runbooks'),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;

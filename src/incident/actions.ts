@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client, type UpdateDefinition, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../config/duration';
 import type { IncidentRow, IncidentStore } from '../store/incidents';
@@ -65,25 +65,42 @@ export async function applyAction(
   const handle = deps.temporal.workflow.getHandle(incident.workflowId);
   const base = { ...args, incidentId: incident.id };
   const payload = action === 'snooze' ? { actor: args.actor, note: args.note, incidentId: incident.id, durationMs: parseDuration(args.duration!)! } : base;
+  const r = await sendUpdate(deps.temporal, handle, update as typeof acknowledgeUpdate, payload as { actor: string }, action);
+  if (r.ok) return { ok: true, state: r.value };
+  if (r.gone) {
+    // The workflow is gone (resolved and finished): a no-op, but an audited one.
+    await deps.incidents.appendExternal(incident.id, incident.tenant, { kind: 'action.rejected', actor: args.actor, details: { action, reason: `incident is ${incident.status}` } });
+    return { ok: false, message: `incident is already ${incident.status === 'resolved' ? 'resolved' : 'closed'}` };
+  }
+  return r;
+}
+
+export type UpdateOutcome<T> = { ok: true; value: T } | { ok: false; message: string; unavailable?: { retryAfterS: number }; gone?: boolean };
+
+/**
+ * A Temporal update with a person waiting: the answer, the workflow's refusal, "no worker answered
+ * in time" (retry), or "the workflow is gone".
+ */
+export async function sendUpdate<T, A>(
+  temporal: Client,
+  handle: WorkflowHandle,
+  update: UpdateDefinition<T, [A]>,
+  args: A,
+  what: string,
+): Promise<UpdateOutcome<T>> {
   try {
-    const state = await deps.temporal.connection.withDeadline(Date.now() + ACTION_DEADLINE_MS, () =>
-      handle.executeUpdate(update as typeof acknowledgeUpdate, { args: [payload as { actor: string }] }),
-    );
-    return { ok: true, state };
+    const value = await temporal.connection.withDeadline(Date.now() + ACTION_DEADLINE_MS, () => handle.executeUpdate<T, [A]>(update, { args: [args] }));
+    return { ok: true, value };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) return { ok: false, message: err.cause?.message ?? err.message };
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(err)) {
       return {
         ok: false,
-        message: `no answer from Klaxon's worker within ${ACTION_DEADLINE_MS / 1000}s: the ${action} is not confirmed (it may still apply when the worker is back); retry`,
+        message: `no answer from Klaxon's worker within ${ACTION_DEADLINE_MS / 1000}s: the ${what} is not confirmed (it may still apply when the worker is back); retry`,
         unavailable: { retryAfterS: 5 },
       };
     }
-    if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error).message)) {
-      // The workflow is gone (resolved and finished): a no-op, but an audited one.
-      await deps.incidents.appendExternal(incident.id, incident.tenant, { kind: 'action.rejected', actor: args.actor, details: { action, reason: `incident is ${incident.status}` } });
-      return { ok: false, message: `incident is already ${incident.status === 'resolved' ? 'resolved' : 'closed'}` };
-    }
+    if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error).message)) return { ok: false, message: `${what}: it has already ended`, gone: true };
     throw err;
   }
 }

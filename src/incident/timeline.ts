@@ -1,5 +1,6 @@
 import type { FailedAttempt, NotificationAttempts } from '../delivery/attempts';
 import type { IncidentStore, StoredEvent } from '../store/incidents';
+import type { RunbookStore } from '../store/runbooks';
 import type { TimelineEntry } from './view';
 
 /**
@@ -13,13 +14,26 @@ export interface AttemptEntry extends TimelineEntry {
   details: Pick<FailedAttempt, 'receiver' | 'kind' | 'attempt' | 'status' | 'reason' | 'retryInMs' | 'final'>;
 }
 
-/** One line of the incident's timeline: a workflow event (with its `seq`) or a failed try (without). */
-export type TimelineItem = StoredEvent | AttemptEntry;
+/** A row of a runbook run's own timeline (it has its own numbering, so no `seq` here). */
+export interface RunbookEntry extends TimelineEntry {
+  seq?: undefined;
+  runId: string;
+}
+
+/** One line of the incident's timeline: a workflow event (with its `seq`), a failed try or a runbook row (without). */
+export type TimelineItem = StoredEvent | AttemptEntry | RunbookEntry;
 
 /** An incident's timeline as the API and the incident page show it, read from the audit store. */
-export async function readTimeline(stores: { incidents: IncidentStore; attempts: NotificationAttempts }, incident: { id: string; tenant: string }): Promise<TimelineItem[]> {
-  const [events, attempts] = await Promise.all([stores.incidents.timeline(incident.id), stores.attempts.forIncident(incident.id, incident.tenant)]);
-  return withAttempts(events, attempts);
+export async function readTimeline(
+  stores: { incidents: IncidentStore; attempts: NotificationAttempts; runbookStore?: RunbookStore },
+  incident: { id: string; tenant: string },
+): Promise<TimelineItem[]> {
+  const [events, attempts, runbook] = await Promise.all([
+    stores.incidents.timeline(incident.id),
+    stores.attempts.forIncident(incident.id, incident.tenant),
+    stores.runbookStore?.eventsOf(incident.id, incident.tenant) ?? [],
+  ]);
+  return withAttempts(events, attempts, runbook);
 }
 
 /**
@@ -32,16 +46,21 @@ export async function readTimeline(stores: { incidents: IncidentStore; attempts:
  * task time, the worker's clock for a try) are only comparable, not one sequence. A try at the very
  * millisecond of an event comes after it: the event is what made the send start.
  */
-export function withAttempts(events: StoredEvent[], attempts: FailedAttempt[]): TimelineItem[] {
-  const tries = [...attempts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt);
+export function withAttempts(events: StoredEvent[], attempts: FailedAttempt[], others: RunbookEntry[] = []): TimelineItem[] {
+  const side: Array<{ at: number; item: TimelineItem }> = [
+    ...[...attempts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt).map((a) => ({ at: Date.parse(a.at), item: entry(a) as TimelineItem })),
+    ...others.map((o) => ({ at: Date.parse(o.at), item: o as TimelineItem })),
+  ];
+  // Stable: tries keep their attempt order, a run's rows their own order, at equal times.
+  side.sort((a, b) => a.at - b.at);
   const out: TimelineItem[] = [];
   let next = 0;
   for (const e of events) {
     const at = Date.parse(e.at);
-    while (next < tries.length && Date.parse(tries[next].at) < at) out.push(entry(tries[next++]));
+    while (next < side.length && side[next].at < at) out.push(side[next++].item);
     out.push(e);
   }
-  for (; next < tries.length; next++) out.push(entry(tries[next]));
+  for (; next < side.length; next++) out.push(side[next].item);
   return out;
 }
 

@@ -9,6 +9,7 @@ import { webhookPlugin } from './plugins/webhook';
 import { incidentsPlugin } from './plugins/incidents';
 import { linksPlugin } from './plugins/links';
 import { incidentPagePlugin } from './plugins/incidentPage';
+import { runbooksPlugin } from './plugins/runbooks';
 import { slackPlugin } from './plugins/slack';
 import { receiversPlugin } from './plugins/receivers';
 import { feedbackPlugin } from './plugins/feedback';
@@ -36,6 +37,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(incidentsPlugin);
   await app.register(linksPlugin);
   await app.register(incidentPagePlugin);
+  await app.register(runbooksPlugin);
   await app.register(slackPlugin);
   await app.register(receiversPlugin);
   await app.register(feedbackPlugin);

@@ -4,6 +4,8 @@ import type { Database } from '../store/db';
 import type { IncidentStore } from '../store/incidents';
 import type { NotificationAttempts } from '../delivery/attempts';
 import type { IngestService } from '../ingest/ingest';
+import type { RunbookStore } from '../store/runbooks';
+import type { RunbookSet } from '../runbook/load';
 
 /** What route plugins may touch; app.ts wires it as the `klaxon` decorator. */
 export interface Services {
@@ -15,6 +17,9 @@ export interface Services {
   incidents: IncidentStore;
   /** Failed notification tries, merged into an incident's timeline. */
   attempts: NotificationAttempts;
+  /** Runbook runs and their timeline rows; the runbooks loaded (optional for tests that need none). */
+  runbookStore?: RunbookStore;
+  runbookSet?: RunbookSet;
   ingest: IngestService;
 }
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { startDevServer } from '../../src/temporal/devServer';
 import { prebuiltWorkflowBundle } from '../../src/temporal/bundle';
 import { projectRoot } from '../../src/paths';
+import { TEST_RUNBOOKS } from './runbooks';
+import { runbookDirs } from '../../src/runbook/load';
 
 /**
  * One Temporal dev server and one workflow bundle for the whole run: each test file then starts
@@ -11,7 +13,7 @@ import { projectRoot } from '../../src/paths';
 export default async function globalSetup(): Promise<void> {
   const cache = join(projectRoot, '.tmp');
   mkdirSync(cache, { recursive: true });
-  const [server, bundle] = await Promise.all([startDevServer({ namespace: 'default' }), prebuiltWorkflowBundle(cache)]);
+  const [server, bundle] = await Promise.all([startDevServer({ namespace: 'default' }), prebuiltWorkflowBundle(cache, runbookDirs(TEST_RUNBOOKS))]);
   process.env.KLAXON_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.KLAXON_TEST_BUNDLE = bundle.codePath;
   (globalThis as { __klaxonDevServer?: { stop(): Promise<void> } }).__klaxonDevServer = server;

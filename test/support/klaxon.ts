@@ -7,6 +7,7 @@ import { envSchema } from '../../src/config/env';
 import { parseConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { startKlaxon, type Klaxon } from '../../src/runtime';
+import { TEST_RUNBOOKS } from './runbooks';
 
 let runtimeInstalled = false;
 /** Quiet Temporal's core logs; must run before the first worker or test environment is created. */
@@ -40,6 +41,8 @@ export async function startTestKlaxon(yaml: string, secrets: Record<string, stri
     KLAXON_TASK_QUEUE: `test-${randomUUID()}`,
     KLAXON_DATA_DIR: mkdtempSync(join(tmpdir(), 'klaxon-test-')),
     DATABASE_URL: process.env.DATABASE_URL,
+    // The folders globalSetup bundled: the shipped examples and the test runbooks.
+    KLAXON_RUNBOOKS: TEST_RUNBOOKS,
     ...overrides,
   });
   return startKlaxon({

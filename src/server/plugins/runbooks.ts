@@ -1,0 +1,82 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireApiTenant } from '../auth';
+import { sendUpdate } from '../../incident/actions';
+import { matchesAll } from '../../routing/matchers';
+import { runRunbookUpdate } from '../../../workflows/definitions';
+import { runbookDecisionUpdate, runbookRunId } from '../../../workflows/runbookDefinitions';
+
+const idParams = z.object({ id: z.string().min(1).max(200) });
+const runParams = idParams.extend({ name: z.string().min(1).max(63), n: z.coerce.number().int().min(1) });
+const actorBody = z.object({ actor: z.string().min(1).max(200), note: z.string().max(2000).optional() }).strict();
+
+/**
+ * /api/v1/runbooks and an incident's runbook runs: what matches, run one now, approve or deny a
+ * pending approval, cancel a run. Runs are child workflows of the incident (workflows/runbook.ts).
+ */
+export const runbooksPlugin: FastifyPluginAsync = async (app) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('preHandler', requireApiTenant);
+  const set = () => app.klaxon.runbookSet;
+
+  r.get('/api/v1/runbooks', async () => ({
+    runbooks: [...(set()?.byName.values() ?? [])].map(({ runbook: b }) => ({ name: b.name, description: b.description, mode: b.mode, match: b.match, onResolve: b.onResolve ?? 'cancel' })),
+    errors: set()?.errors ?? [],
+  }));
+
+  const findOwn = async (tenant: string, id: string) => {
+    const row = await app.klaxon.incidents.get(id);
+    return row && row.tenant === tenant ? row : undefined;
+  };
+
+  r.get('/api/v1/incidents/:id/runbooks', { schema: { params: idParams } }, async (request, reply) => {
+    const incident = await findOwn(request.tenant!, request.params.id);
+    if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+    const labels = { ...incident.labels, severity: incident.severity };
+    const matching = [...(set()?.byName.values() ?? [])].filter((l) => matchesAll(l.matchers, labels)).map(({ runbook: b }) => ({ name: b.name, mode: b.mode, description: b.description }));
+    const runs = (await app.klaxon.runbookStore?.runsOf(incident.id, incident.tenant)) ?? [];
+    return { matching, runs };
+  });
+
+  r.post(
+    '/api/v1/incidents/:id/runbooks/:name/run',
+    { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: actorBody.extend({ params: z.record(z.string(), z.string()).optional() }) } },
+    async (request, reply) => {
+      const incident = await findOwn(request.tenant!, request.params.id);
+      if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+      const handle = app.klaxon.temporal.workflow.getHandle(incident.workflowId);
+      const out = await sendUpdate(app.klaxon.temporal, handle, runRunbookUpdate, { actor: request.body.actor, note: request.body.note, incidentId: incident.id, runbook: request.params.name, params: request.body.params }, `run of ${request.params.name}`);
+      if (out.ok) return out.value;
+      if (out.unavailable) return reply.code(503).header('retry-after', String(out.unavailable.retryAfterS)).send({ error: 'unavailable', message: out.message });
+      return reply.code(409).send({ error: 'conflict', message: out.gone ? `incident is already ${incident.status}` : out.message });
+    },
+  );
+
+  for (const decision of ['approve', 'deny'] as const) {
+    r.post(`/api/v1/incidents/:id/runbooks/:name/:n/${decision}`, { schema: { params: runParams, body: actorBody } }, async (request, reply) => {
+      const incident = await findOwn(request.tenant!, request.params.id);
+      if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+      const runId = runbookRunId(incident.id, request.params.name, request.params.n);
+      const handle = app.klaxon.temporal.workflow.getHandle(runId);
+      const out = await sendUpdate(app.klaxon.temporal, handle, runbookDecisionUpdate, { actor: request.body.actor, note: request.body.note, approve: decision === 'approve' }, `${decision} of ${runId}`);
+      if (out.ok) return { run: out.value };
+      if (out.unavailable) return reply.code(503).header('retry-after', String(out.unavailable.retryAfterS)).send({ error: 'unavailable', message: out.message });
+      return reply.code(out.gone ? 404 : 409).send({ error: out.gone ? 'not found' : 'conflict', message: out.message });
+    });
+  }
+
+  r.post('/api/v1/incidents/:id/runbooks/:name/:n/cancel', { schema: { params: runParams, body: actorBody } }, async (request, reply) => {
+    const incident = await findOwn(request.tenant!, request.params.id);
+    if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+    const runId = runbookRunId(incident.id, request.params.name, request.params.n);
+    try {
+      // The run records the cancel, cleans up (its steps' scopes end) and tells the incident.
+      await app.klaxon.temporal.workflow.getHandle(runId).cancel();
+    } catch (err) {
+      return reply.code(404).send({ error: 'not found', message: `${runId}: ${(err as Error).message}` });
+    }
+    request.log.info({ runId, actor: request.body.actor }, 'runbook cancel requested');
+    return reply.code(202).send({ runId, cancelled: true });
+  });
+};

@@ -1,0 +1,137 @@
+import { eventually, postAlert, startTestKlaxon, tenantYaml, uniqueTenant } from '../support/klaxon';
+import { startReceiver } from '../support/receiver';
+import type { Klaxon } from '../../src/runtime';
+
+type Entry = { kind: string; actor: string; seq?: number; details: Record<string, unknown> };
+
+/**
+ * Runbooks as child workflows of their incident (issue #9): real Temporal dev server and worker,
+ * real Postgres, the test runbooks of test/fixtures/runbooks (bundled by globalSetup), an HTTP
+ * double as the endpoint they call.
+ */
+describe('runbooks', () => {
+  let klaxon: Klaxon;
+  let probe: Awaited<ReturnType<typeof startReceiver>>;
+  let ops: Awaited<ReturnType<typeof startReceiver>>;
+  const tenant = uniqueTenant('rb');
+  /** The probe answers 500 for incidents listed here. */
+  const failFor = new Set<string>();
+
+  beforeAll(async () => {
+    probe = await startReceiver((r) => (failFor.has(JSON.parse(r.body).incident) ? { status: 500, body: 'broken' } : { status: 200, body: '{"ok":true}' }));
+    ops = await startReceiver();
+    klaxon = await startTestKlaxon(
+      tenantYaml(
+        tenant,
+        `    receivers:
+      ops: { type: webhook, url: "\${URL}" }
+    escalationPolicies:
+      p: { steps: [{ notify: { receivers: [ops] } }, { wait: 1h }, { notify: { receivers: [ops] } }, { wait: 1h }] }
+    defaultPolicy: p
+    runbooks: { http: { allowHosts: ["127.0.0.1"] } }
+`,
+      ),
+      { HOOK: 'hook', API: 'api', URL: ops.url },
+    );
+  });
+  afterAll(async () => {
+    await klaxon?.stop();
+    await Promise.all([probe?.close(), ops?.close()]);
+  });
+
+  const api = async (path: string, body?: unknown) => {
+    const res = await fetch(`${klaxon.url}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: 'Bearer api', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const timeline = async (id: string): Promise<Entry[]> => (await api(`/api/v1/incidents/${id}`)).body.timeline ?? [];
+  const calls = (id: string) => probe.received.filter((r) => JSON.parse(r.body).incident === id);
+  const fire = (alertname: string, service: string, extra: Record<string, string> = {}) =>
+    postAlert(klaxon.url, tenant, { groupKey: `{}:{alertname="${alertname}",service="${service}"}`, labels: { alertname, service, probe: probe.url, ...extra }, fingerprint: `fp-${alertname}-${service}` });
+
+  test('an auto runbook runs beside the escalation: its steps land in the incident timeline, and a second incident of the same service waits its turn', async () => {
+    const { incidentId: id } = await fire('RunbookProbe', 'api');
+    // While the first run sleeps between its calls, the same service fires under another group.
+    await eventually(async () => calls(id).length >= 1, 20_000, 'the first call');
+    const { incidentId: twin } = await postAlert(klaxon.url, tenant, { groupKey: '{}:{twin}', labels: { alertname: 'RunbookProbe', service: 'api', probe: probe.url, twin: 'yes' }, fingerprint: 'fp-twin' });
+    await eventually(async () => calls(id).length >= 2, 20_000, 'the second call');
+
+    const events = await eventually(async () => {
+      const t = await timeline(id);
+      return t.some((e) => e.kind === 'runbook.ended') ? t : undefined;
+    }, 20_000, 'the run in the timeline');
+    const kinds = events.map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'runbook.started', 'runbook.step', 'runbook.note', 'runbook.succeeded', 'runbook.ended']));
+    // The run's own rows come in order: started, http, note, sleep, http, succeeded.
+    const run = events.filter((e) => e.kind.startsWith('runbook.') && e.seq === undefined);
+    expect(run.map((e) => (e.kind === 'runbook.step' ? `step:${e.details.step}` : e.kind))).toEqual(['runbook.started', 'step:http', 'runbook.note', 'step:sleep', 'step:http', 'runbook.succeeded']);
+    expect(events.find((e) => e.kind === 'runbook.ended')!.details).toMatchObject({ runbook: 'test-probe', outcome: 'succeeded', runId: `runbook/${id}/test-probe/1` });
+    // The page did not wait for the runbook.
+    expect(kinds.indexOf('notified')).toBeLessThan(kinds.indexOf('runbook.ended'));
+
+    // One run per runbook and service at a time: the twin was refused, with the reason.
+    const twinEvents = await eventually(async () => {
+      const t = await timeline(twin);
+      return t.some((e) => e.kind === 'runbook.skipped') ? t : undefined;
+    }, 10_000, "the twin's refusal");
+    expect(twinEvents.find((e) => e.kind === 'runbook.skipped')!.details.reason).toMatch(/already running for service=api/);
+    expect(calls(twin)).toHaveLength(0);
+
+    const runs = (await api(`/api/v1/incidents/${id}/runbooks`)).body;
+    expect(runs.runs).toEqual([expect.objectContaining({ runbook: 'test-probe', outcome: 'succeeded', requestedBy: 'klaxon' })]);
+    expect(runs.matching.map((m: { name: string }) => m.name)).toEqual(['test-probe']);
+  }, 60_000);
+
+  test('a suggested runbook waits for approval: a deny ends it; an approval runs it, and its escalate step pages the next step now', async () => {
+    const { incidentId: denied } = await fire('RunbookApproval', 'db');
+    const pending = await eventually(async () => ((await timeline(denied)).some((e) => e.kind === 'runbook.approval.asked') ? true : undefined), 20_000, 'the approval request');
+    expect(pending).toBe(true);
+    expect(calls(denied)).toHaveLength(0);
+    // Nobody approves what is not pending; the wrong incident's run does not exist.
+    expect((await api(`/api/v1/incidents/${denied}/runbooks/test-approval/2/approve`, { actor: 'alice' })).status).toBe(404);
+    const deny = await api(`/api/v1/incidents/${denied}/runbooks/test-approval/1/deny`, { actor: 'alice', note: 'not now' });
+    expect(deny.status).toBe(200);
+    await eventually(async () => (await timeline(denied)).some((e) => e.kind === 'runbook.ended' && e.details.outcome === 'denied'), 10_000, 'the denied run');
+    expect((await api(`/api/v1/incidents/${denied}/runbooks/test-approval/1/approve`, { actor: 'bob' })).status).toBeGreaterThanOrEqual(404);
+    expect(calls(denied)).toHaveLength(0);
+
+    const { incidentId: approved } = await fire('RunbookApproval', 'cache');
+    failFor.add(approved);
+    await eventually(async () => (await timeline(approved)).some((e) => e.kind === 'runbook.approval.asked'), 20_000, 'the approval request');
+    const pagesBefore = ops.received.filter((r) => JSON.parse(r.body).incident.id === approved).length;
+    const ok = await api(`/api/v1/incidents/${approved}/runbooks/test-approval/1/approve`, { actor: 'carol' });
+    expect(ok.status).toBe(200);
+    // The probe answers 500; the runbook escalates: the policy's next notify step pages now, not in an hour.
+    await eventually(async () => ops.received.filter((r) => JSON.parse(r.body).incident.id === approved).length > pagesBefore, 20_000, 'the escalated page');
+    const t = await timeline(approved);
+    expect(t.find((e) => e.kind === 'runbook.approved')!.actor).toBe('carol');
+    expect(t.find((e) => e.kind === 'escalated')!.actor).toBe('runbook:test-approval');
+  }, 60_000);
+
+  test('a person runs a runbook by name; an unknown one is refused with the reason; resolving the incident cancels a run still going', async () => {
+    const { incidentId: id } = await fire('ManualCase', 'web');
+    await eventually(async () => (await timeline(id)).some((e) => e.kind === 'notified'), 20_000, 'the page');
+    const unknown = await api(`/api/v1/incidents/${id}/runbooks/no-such-runbook/run`, { actor: 'dave' });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body.message).toMatch(/no runbook named no-such-runbook/);
+    // test-probe matches alertname RunbookProbe only: asked for by name on another incident, it is refused as not matching.
+    const mismatch = await api(`/api/v1/incidents/${id}/runbooks/test-probe/run`, { actor: 'dave' });
+    expect(mismatch.status).toBe(409);
+    expect(mismatch.body.message).toMatch(/does not match test-probe/);
+
+    const { incidentId: long } = await fire('RunbookProbe', 'search', {});
+    await eventually(async () => calls(long).length >= 1, 20_000, 'the first call');
+    await api(`/api/v1/incidents/${long}/resolve`, { actor: 'erin' });
+    const t = await eventually(async () => {
+      const x = await timeline(long);
+      return x.some((e) => e.kind === 'runbook.cancelled') ? x : undefined;
+    }, 20_000, 'the cancelled run');
+    expect(t.find((e) => e.kind === 'resolved')!.details.afterRunbook).toBe('test-probe');
+    // Its second call never happened.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(calls(long)).toHaveLength(1);
+  }, 60_000);
+});
