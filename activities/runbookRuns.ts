@@ -1,5 +1,6 @@
 import type { ConfigStore } from '../src/config/store';
 import type { RunbookStore } from '../src/store/runbooks';
+import type { IncidentStore } from '../src/store/incidents';
 import type { RunbookSet } from '../src/runbook/load';
 import type { RunbookMode } from '../src/runbook/define';
 import type { TimelineEntry } from '../src/incident/view';
@@ -16,12 +17,15 @@ export interface RunbookStart {
 
 export interface RunbookMatch {
   start: RunbookStart[];
+  /** Incidents of the same alert group started in the last hour (this one included): flapping shows. */
+  firedInLastHour?: number;
   skipped: Array<{ runbook: string; reason: string }>;
 }
 
 export interface MatchArgs {
   tenant: string;
   incidentId: string;
+  groupKey: string;
   labels: Record<string, string>;
   /** A person asking for one runbook by name (any mode; matchers still apply unless `force`). */
   only?: { runbook: string; actor: string };
@@ -37,7 +41,7 @@ function tenantRunbookSettings(config: ConfigStore, tenant: string): { enabled: 
  * Runbook runs on the activity side: which runbooks an incident starts (matching, kill switch,
  * one run per concurrency key, hourly limit of automatic runs), and the runs' timeline rows.
  */
-export function createRunbookRunActivities(deps: { config: ConfigStore; runbookStore?: RunbookStore; runbookSet?: RunbookSet }) {
+export function createRunbookRunActivities(deps: { config: ConfigStore; incidents: IncidentStore; runbookStore?: RunbookStore; runbookSet?: RunbookSet }) {
   return {
     /** Decides and claims the runs to start; idempotent (a retry finds its own claims). */
     async matchRunbooks(args: MatchArgs): Promise<RunbookMatch> {
@@ -53,8 +57,12 @@ export function createRunbookRunActivities(deps: { config: ConfigStore; runbookS
         : [...set.byName.values()].filter((r) => r.runbook.mode !== 'manual' && matchesAll(r.matchers, args.labels));
       if (args.only && !candidates.length) out.skipped.push({ runbook: args.only.runbook, reason: `no runbook named ${args.only.runbook}` });
       const settings = tenantRunbookSettings(deps.config, args.tenant);
+      let fired: number | undefined;
+      const firedInLastHour = async () => (fired ??= await deps.incidents.startedRecently(args.tenant, args.groupKey, 3_600_000));
       for (const r of candidates) {
         const name = r.runbook.name;
+        // Not flapping (yet): not a refusal, nothing to record.
+        if (!args.only && r.runbook.minFiredInLastHour && (await firedInLastHour()) < r.runbook.minFiredInLastHour) continue;
         if (!settings.enabled) {
           out.skipped.push({ runbook: name, reason: `runbooks are switched off for tenant ${args.tenant} (runbooks.enabled: false)` });
           continue;
@@ -74,6 +82,7 @@ export function createRunbookRunActivities(deps: { config: ConfigStore; runbookS
         if (!claim.ok) out.skipped.push({ runbook: name, reason: claim.reason });
         else out.start.push({ runId, runbook: name, mode, onResolve: r.runbook.onResolve ?? 'cancel', timeoutMs: r.timeoutMs });
       }
+      if (out.start.length) out.firedInLastHour = await firedInLastHour();
       return out;
     },
 

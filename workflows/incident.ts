@@ -163,7 +163,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     await classify(incident);
     await choosePolicy(incident);
     // In the background: the first page never waits for a runbook.
-    if (pager && patched(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels });
+    if (pager && patched(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
   }
   let done = false;
   const audit = keepAuditCurrent(incident, pager, writer.write, () => done);
@@ -240,15 +240,15 @@ async function cancelPagesWhenActedOn(incident: IncidentState, pager: Pager): Pr
 async function startRunbooks(incident: IncidentState, args: Parameters<typeof matchRunbooks>[0], params: Record<string, string> = {}): Promise<string[]> {
   const found = await matchRunbooks(args).catch((err: unknown) => {
     incident.record(new Date(), 'runbook.skipped', 'klaxon', { reason: `could not match runbooks: ${failureMessage(err)}` });
-    return { start: [], skipped: [] };
+    return { start: [], skipped: [], firedInLastHour: undefined };
   });
   for (const s of found.skipped) incident.record(new Date(), 'runbook.skipped', 'klaxon', { ...s });
   const started: string[] = [];
-  for (const s of found.start) if (await startRunbook(incident, s, args.only?.actor ?? 'klaxon', params)) started.push(s.runId);
+  for (const s of found.start) if (await startRunbook(incident, s, args.only?.actor ?? 'klaxon', params, found.firedInLastHour ?? 1)) started.push(s.runId);
   return started;
 }
 
-async function startRunbook(incident: IncidentState, s: RunbookStart, requestedBy: string, params: Record<string, string>): Promise<boolean> {
+async function startRunbook(incident: IncidentState, s: RunbookStart, requestedBy: string, params: Record<string, string>, firedInLastHour: number): Promise<boolean> {
   const first = [...incident.alerts.values()][0];
   try {
     await startChild(runbookWorkflow, {
@@ -259,7 +259,7 @@ async function startRunbook(incident: IncidentState, s: RunbookStart, requestedB
         {
           runbook: s.runbook,
           mode: s.mode,
-          incident: { id: incident.id, tenant: incident.input.tenant, title: incident.view().title, severity: incident.severity, labels: incident.labels, annotations: first?.annotations ?? {} },
+          incident: { id: incident.id, tenant: incident.input.tenant, title: incident.view().title, severity: incident.severity, labels: incident.labels, annotations: first?.annotations ?? {}, firedInLastHour },
           incidentWorkflowId: incident.workflowId,
           params,
           requestedBy,
@@ -663,7 +663,7 @@ function installHandlers(incident: IncidentState, pager: Pager | undefined): voi
     runRunbookUpdate,
     guarded(async ({ actor, runbook, params }) => {
       open('run a runbook', actor);
-      const started = await startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, only: { runbook, actor } }, params ?? {});
+      const started = await startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels, only: { runbook, actor } }, params ?? {});
       if (!started.length) {
         const why = [...incident.timeline].reverse().find((e) => e.kind === 'runbook.skipped' && e.details.runbook === runbook)?.details.reason;
         conflict('run a runbook', actor, `${runbook} did not start: ${why ?? 'refused'}`);

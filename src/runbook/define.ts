@@ -22,6 +22,11 @@ export interface Runbook<P extends z.ZodType = z.ZodType> {
   mode: RunbookMode;
   /** Parameters; a missing value comes from the incident's label, then annotation, of the same name. */
   params?: P;
+  /**
+   * Start only when the incident's alert group opened at least this many incidents in the last
+   * hour, this one included: a flapping alert (checked before anything is recorded).
+   */
+  minFiredInLastHour?: number;
   /** Label names whose values make the concurrency key: one run per runbook and key at a time. Default ['service']. */
   concurrencyBy?: string[];
   /** What a run does when its incident resolves: cancelled (default) or left to finish. */
@@ -43,6 +48,8 @@ export interface RunbookIncident {
   severity: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Incidents of the same alert group started in the last hour, this one included (flapping). */
+  firedInLastHour: number;
 }
 
 export interface WaitForOptions {

@@ -98,6 +98,9 @@ export function check(runbook: Runbook | undefined, file: string): LoadedRunbook
   if (runbook.mode !== 'manual' && matchers.length === 0) throw new Error(`match: an ${runbook.mode} runbook needs at least one matcher (it would run for every incident)`);
   const timeoutMs = runbook.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(runbook.timeout);
   if (!timeoutMs) throw new Error(`timeout: "${runbook.timeout}" is not a duration (e.g. 30m)`);
+  if (runbook.minFiredInLastHour !== undefined && !(Number.isInteger(runbook.minFiredInLastHour) && runbook.minFiredInLastHour >= 1)) {
+    throw new Error(`minFiredInLastHour: ${runbook.minFiredInLastHour} must be a whole number of at least 1`);
+  }
   const bad = runbook.params ? badDefaults(runbook.params) : [];
   if (bad.length) throw new Error(`params: a default does not fit its schema: ${bad.join('; ')}`);
   return { file, runbook, matchers, timeoutMs };

@@ -143,6 +143,12 @@ export class IncidentStore {
     );
   }
 
+  /** How many incidents of this alert group started in the last `ms` (a flapping group opens many). */
+  async startedRecently(tenant: string, groupKey: string, ms: number): Promise<number> {
+    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM incidents WHERE tenant = $1 AND group_key = $2 AND started_at > now() - make_interval(secs => $3)`, [tenant, groupKey, ms / 1000]);
+    return Number(r.rows[0].n);
+  }
+
   /** True when the incident is recorded as resolved (an unknown id is not ended: it may not be written yet). */
   async hasEnded(id: string): Promise<boolean> {
     const r = await this.pool.query<{ status: string }>('SELECT status FROM incidents WHERE id = $1', [id]);

@@ -33,3 +33,6 @@ CREATE TABLE IF NOT EXISTS runbook_events (
   PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS runbook_events_incident ON runbook_events (incident_id, at);
+
+-- Flapping: how many incidents an alert group opened lately (runbooks' minFiredInLastHour).
+CREATE INDEX IF NOT EXISTS incidents_group_recent ON incidents (tenant, group_key, started_at DESC);
