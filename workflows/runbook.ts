@@ -9,12 +9,12 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { z } from 'zod';
 import { runbooks } from 'klaxon-runbooks';
 import type { KlaxonActivities } from '../activities';
 import type { RunbookContext, WaitForOptions, ApproveOptions, SilenceOptions } from '../src/runbook/define';
 import type { RunbookStepActivities } from '../src/runbook/stepTypes';
 import { parseDuration } from '../src/config/duration';
+import { resolveParams } from '../src/runbook/params';
 import {
   RUNBOOK_CONFLICT,
   runbookDecisionUpdate,
@@ -84,7 +84,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookOutco
 
   const book = runbooks[input.runbook];
   if (!book) return finish('failed', `no runbook named ${input.runbook} in this worker's bundle`);
-  const parsed = parseParams(book.params, input);
+  const parsed = resolveParams(book.params, input.params, input.incident);
   if (!parsed.ok) return finish('failed', parsed.error);
   log.record('runbook.started', input.requestedBy, { mode: input.mode, params: parsed.value });
 
@@ -228,21 +228,6 @@ function durationOf(text: string | undefined, field: string, fallback?: number):
   const ms = text === undefined ? undefined : parseDuration(text);
   if (ms === undefined || ms <= 0) throw ApplicationFailure.nonRetryable(`${field}: "${text}" is not a duration (e.g. 30s, 5m, 2h)`);
   return ms;
-}
-
-/** Parameters: given by the person, else the incident's label or annotation of that name, else the schema's default. */
-function parseParams(schema: z.ZodType | undefined, input: RunbookInput): { ok: true; value: any } | { ok: false; error: string } {
-  if (!schema) return { ok: true, value: {} };
-  const keys = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-  const raw: Record<string, unknown> = {};
-  for (const k of keys) {
-    const v = input.params[k] ?? input.incident.labels[k] ?? input.incident.annotations[k];
-    if (v !== undefined) raw[k] = v;
-  }
-  for (const [k, v] of Object.entries(input.params)) if (!(k in raw)) raw[k] = v;
-  const r = schema.safeParse(raw);
-  if (r.success) return { ok: true, value: r.data };
-  return { ok: false, error: `params: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
 }
 
 /** An activity's failure says "Activity task failed"; the reason is its cause. */

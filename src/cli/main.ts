@@ -11,6 +11,7 @@ const USAGE = `usage: klaxon <command>
   resolve <id> [--note T]    resolve an incident
   oncall <tenant> <schedule> [--at ISO] [--next N]   who is on call
   test-receiver <tenant> <receiver>                  send a test message, print the answer
+  runbook list|run|approve|deny|cancel ...          runbooks (klaxon runbook for details)
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
   model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
 `;
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return act(command, args);
     case 'oncall':
       return (require('./commands/oncall') as typeof import('./commands/oncall')).oncall(args);
+    case 'runbook':
+      return (require('./commands/runbook') as typeof import('./commands/runbook')).runbook(args);
     case 'test-receiver':
       return (require('./commands/testReceiver') as typeof import('./commands/testReceiver')).testReceiver(args);
     case 'model': {

@@ -1,6 +1,11 @@
 import { eventually, postAlert, startTestKlaxon, tenantYaml, uniqueTenant } from '../support/klaxon';
 import { startReceiver } from '../support/receiver';
 import type { Klaxon } from '../../src/runtime';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../src/paths';
+
+const run = promisify(execFile);
 
 type Entry = { kind: string; actor: string; seq?: number; details: Record<string, unknown> };
 
@@ -133,5 +138,18 @@ describe('runbooks', () => {
     // Its second call never happened.
     await new Promise((r) => setTimeout(r, 2500));
     expect(calls(long)).toHaveLength(1);
+  }, 60_000);
+
+  test('klaxon runbook: list, and run --dry-run prints the plan with the incident\'s parameters and starts nothing', async () => {
+    const { incidentId: id } = await fire('DryRunCase', 'payments');
+    await eventually(async () => (await api(`/api/v1/incidents/${id}`)).status === 200, 10_000, 'the incident');
+    const env = { ...process.env, KLAXON_URL: klaxon.url, KLAXON_TOKEN: 'api' };
+    const cli = (...args: string[]) => run('npx', ['tsx', 'src/cli/main.ts', 'runbook', ...args], { cwd: projectRoot, env });
+    const list = await cli('list');
+    expect(list.stdout).toMatch(/restart-service\s+suggest\s+alertname=~"ServiceDown\|TargetDown"/);
+    const plan = await cli('run', id, 'restart-service', '--dry-run', '--param', 'deployUrl=http://deploy.test/restart');
+    expect(plan.stdout).toContain('restart-service (suggest) params {"service":"payments","deployUrl":"http://deploy.test/restart"}');
+    expect(plan.stdout).toMatch(/2\. http \{"method":"POST","url":"http:\/\/deploy\.test\/restart"/);
+    expect((await api(`/api/v1/incidents/${id}/runbooks`)).body.runs).toEqual([]);
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { requireApiTenant } from '../auth';
 import { sendUpdate } from '../../incident/actions';
 import { matchesAll } from '../../routing/matchers';
+import { dryRun } from '../../runbook/dryRun';
 import { runRunbookUpdate } from '../../../workflows/definitions';
 import { runbookDecisionUpdate, runbookRunId } from '../../../workflows/runbookDefinitions';
 
@@ -50,6 +51,20 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
       if (out.ok) return out.value;
       if (out.unavailable) return reply.code(503).header('retry-after', String(out.unavailable.retryAfterS)).send({ error: 'unavailable', message: out.message });
       return reply.code(409).send({ error: 'conflict', message: out.gone ? `incident is already ${incident.status}` : out.message });
+    },
+  );
+
+  r.post(
+    '/api/v1/incidents/:id/runbooks/:name/dry-run',
+    { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: z.object({ params: z.record(z.string(), z.string()).optional() }).strict().optional() } },
+    async (request, reply) => {
+      const incident = await findOwn(request.tenant!, request.params.id);
+      if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
+      const loaded = set()?.byName.get(request.params.name);
+      if (!loaded) return reply.code(404).send({ error: 'not found', message: `no runbook named ${request.params.name}` });
+      const labels = { ...incident.labels, severity: incident.severity };
+      const recent = await app.klaxon.incidents.startedRecently(incident.tenant, incident.groupKey, 3_600_000);
+      return dryRun(loaded, { id: incident.id, tenant: incident.tenant, title: incident.title, severity: incident.severity, labels, annotations: {}, firedInLastHour: recent }, request.body?.params ?? {});
     },
   );
 
