@@ -5,6 +5,7 @@ import type { RunbookSet } from '../src/runbook/load';
 import type { RunbookMode } from '../src/runbook/define';
 import type { TimelineEntry } from '../src/incident/view';
 import { matchesAll } from '../src/routing/matchers';
+import { runbookDuration, runbookRuns } from '../src/metrics';
 import { runbookRunId, type RunbookOutcome } from '../workflows/runbookDefinitions';
 
 export interface RunbookStart {
@@ -91,7 +92,10 @@ export function createRunbookRunActivities(deps: { config: ConfigStore; incident
     },
 
     async endRunbookRun(args: { runId: string; outcome: RunbookOutcome; detail?: string }): Promise<void> {
-      await deps.runbookStore?.end(args.runId, args.outcome, args.detail);
+      const ended = await deps.runbookStore?.end(args.runId, args.outcome, args.detail);
+      if (!ended) return;
+      runbookRuns.inc({ tenant: ended.tenant, runbook: ended.runbook, outcome: args.outcome });
+      runbookDuration.observe({ tenant: ended.tenant, runbook: ended.runbook, outcome: args.outcome }, ended.seconds);
     },
   };
 }

@@ -27,4 +27,17 @@ export const incidentsStarted = new Counter({
   labelNames: ['tenant'] as const,
 });
 
+export const runbookRuns = new Counter({
+  name: 'klaxon_runbook_runs_total',
+  help: 'Runbook runs that ended, by tenant, runbook and outcome (succeeded, failed, denied, cancelled, timed out)',
+  labelNames: ['tenant', 'runbook', 'outcome'] as const,
+});
+
+export const runbookDuration = new Histogram({
+  name: 'klaxon_runbook_run_duration_seconds',
+  help: 'From a runbook run start (incl. waiting for approval) to its end',
+  labelNames: ['tenant', 'runbook', 'outcome'] as const,
+  buckets: [1, 5, 15, 60, 300, 900, 1800, 3600, 7200],
+});
+
 export { register };

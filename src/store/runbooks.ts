@@ -52,8 +52,15 @@ export class RunbookStore {
     }
   }
 
-  async end(runId: string, outcome: string, detail?: string): Promise<void> {
-    await this.pool.query('UPDATE runbook_runs SET ended_at = COALESCE(ended_at, now()), outcome = COALESCE(outcome, $2), detail = COALESCE(detail, $3) WHERE run_id = $1', [runId, outcome, detail ?? null]);
+  /** Marks the run ended; answers the run (and its length) the first time only, so a retry counts once. */
+  async end(runId: string, outcome: string, detail?: string): Promise<{ tenant: string; runbook: string; seconds: number } | undefined> {
+    const r = await this.pool.query<{ tenant: string; runbook: string; seconds: string }>(
+      `UPDATE runbook_runs SET ended_at = now(), outcome = $2, detail = $3 WHERE run_id = $1 AND ended_at IS NULL
+       RETURNING tenant, runbook, extract(epoch FROM ended_at - started_at) AS seconds`,
+      [runId, outcome, detail ?? null],
+    );
+    const row = r.rows[0];
+    return row && { tenant: row.tenant, runbook: row.runbook, seconds: Number(row.seconds) };
   }
 
   async record(run: { runId: string; tenant: string; incidentId: string }, events: Array<TimelineEntry & { seq: number }>): Promise<void> {
