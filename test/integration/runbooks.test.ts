@@ -88,6 +88,8 @@ describe('runbooks', () => {
     const runs = (await api(`/api/v1/incidents/${id}/runbooks`)).body;
     expect(runs.runs).toEqual([expect.objectContaining({ runbook: 'test-probe', outcome: 'succeeded', requestedBy: 'klaxon' })]);
     expect(runs.matching.map((m: { name: string }) => m.name)).toEqual(['test-probe']);
+    const metrics = await (await fetch(`${klaxon.url}/metrics`)).text();
+    expect(metrics).toContain(`klaxon_runbook_runs_total{tenant="${tenant}",runbook="test-probe",outcome="succeeded"} 1`);
   }, 60_000);
 
   test('a suggested runbook waits for approval: a deny ends it; an approval runs it, and its escalate step pages the next step now', async () => {
