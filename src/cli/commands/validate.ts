@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../config/load';
 import type { KlaxonConfig } from '../../config/schema';
+import { checkRunbooks } from '../../runbook/check';
+import { runbookDirs } from '../../runbook/load';
 
 export function summarise(config: KlaxonConfig): string {
   const lines = [`ok: ${Object.keys(config.tenants).length} tenant(s)`];
@@ -30,5 +32,15 @@ export async function validate(args: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(summarise(r.config) + '\n');
+  // Runbooks are checked with the config: a broken one is left out at start, better found here.
+  const dirs = runbookDirs(process.env.KLAXON_RUNBOOKS ?? './runbooks');
+  const checked = checkRunbooks(dirs);
+  const errors = checked.problems.filter((p) => !p.startsWith('('));
+  for (const p of checked.problems) process.stderr.write(`${p}\n`);
+  if (errors.length) {
+    process.stderr.write(`runbooks: ${errors.length} problem(s)\n`);
+    return 1;
+  }
+  process.stdout.write(`ok: ${checked.files} runbook(s) in ${dirs.join(', ')}\n`);
   return 0;
 }
