@@ -12,6 +12,7 @@ import { createClassifyActivity } from './classify';
 import { createTrainingActivities } from './training';
 import { createStartNoticesActivity } from './notices';
 import { createInhibitionActivity } from './inhibition';
+import { createRunbookActivities } from './runbook';
 import type { Client } from '@temporalio/client';
 
 export type { PlanStep, Plan } from './plan';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     startIncidentNotices: createStartNoticesActivity(deps),
     recheckInhibited: createInhibitionActivity(deps),
     ...createTrainingActivities(deps),
+    ...createRunbookActivities(deps),
   };
 }
 
