@@ -15,6 +15,7 @@ import { createInhibitionActivity } from './inhibition';
 import { createRunbookRunActivities } from './runbookRuns';
 import type { RunbookStore } from '../src/store/runbooks';
 import type { RunbookSet } from '../src/runbook/load';
+import { createRunbookActivities } from './runbook';
 import type { Client } from '@temporalio/client';
 
 export type { PlanStep, Plan } from './plan';
@@ -54,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     recheckInhibited: createInhibitionActivity(deps),
     ...createRunbookRunActivities(deps),
     ...createTrainingActivities(deps),
+    ...createRunbookActivities(deps),
   };
 }
 

@@ -210,7 +210,8 @@ async function waitFor(scope: { tenant: string; incidentId: string; runId: strin
   let since: number | undefined;
   for (;;) {
     const { samples } = await steps.runbookPromQuery({ ...scope, query: o.query, prometheusUrl: o.prometheusUrl });
-    const ok = samples.length > 0 && samples.every((s) => (o.below === undefined || s.value < o.below) && (o.above === undefined || s.value > o.above));
+    // NaN and ±Inf (an error ratio with no requests) arrive as null: they never meet a bound.
+    const ok = samples.length > 0 && samples.every((s) => Number.isFinite(s.value) && (o.below === undefined || s.value < o.below) && (o.above === undefined || s.value > o.above));
     const now = Date.now();
     since = ok ? (since ?? now) : undefined;
     if (since !== undefined && now - since >= holdMs) return true;

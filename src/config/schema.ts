@@ -4,6 +4,7 @@ import { duration } from './duration';
 import { receiverSchema } from './receivers';
 import { restrictSchema, scheduleSchema, timeZone, userSchema } from './schedules';
 import { anomalySchema } from './anomaly';
+import { runbooksSchema } from './runbooks';
 
 /** The one source of Klaxon's configuration types: every type below is inferred from a schema. */
 
@@ -122,6 +123,8 @@ export const tenantSchema = z
     defaultPolicy: z.string(),
     /** Anomaly scoring and retraining (models/). */
     anomaly: anomalySchema.prefault({}),
+    /** Runbooks as code (issue #9): kill switch, default Prometheus/Alertmanager, allow-lists for `http` and `exec`. */
+    runbooks: runbooksSchema.prefault({}),
     /** Handlebars template overrides per receiver type (`webhook`, `slack`, …). */
     templates: z.record(z.string(), z.string()).default({}),
   })

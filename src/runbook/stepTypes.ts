@@ -40,7 +40,15 @@ export interface PromQueryArgs extends StepScope {
 
 export interface PromQueryResult {
   /** Instant vector samples (a scalar result is one sample with no labels). */
-  samples: Array<{ labels: Record<string, string>; value: number }>;
+  samples: Array<{
+    labels: Record<string, string>;
+    value: number;
+    /**
+     * Prometheus' text of a value that is not a finite number (`NaN`, `+Inf`, `-Inf`), set only
+     * then: `value` cannot carry those through Temporal's JSON payloads and arrives as null.
+     */
+    text?: string;
+  }>;
 }
 
 export interface SilenceArgs extends StepScope {
@@ -66,6 +74,7 @@ export interface ExecArgs extends StepScope {
   /** Must be listed in the tenant's `runbooks.exec.allow` (exact path); no shell. */
   command: string;
   args?: string[];
+  /** Default 30 s, at most 60 s; past it the command (and what it started) is killed. */
   timeoutMs?: number;
 }
 

@@ -1,9 +1,10 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../src/temporal/devServer';
+import { startDaemon } from './daemon';
 
 const run = promisify(execFile);
 export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
@@ -35,24 +36,13 @@ receivers:
             credentials: '${opts.token}'
 `;
   writeFileSync(join(dir, 'alertmanager.yml'), config);
-  const child = spawn(
+  const url = `http://127.0.0.1:${port}`;
+  const daemon = await startDaemon(
+    'alertmanager',
     ALERTMANAGER_BIN,
     [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    `${url}/-/ready`,
   );
-  let log = '';
-  child.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`alertmanager did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
     url,
     /** `amtool alert add` with labels; `end` in the past resolves the alert. */
@@ -63,10 +53,6 @@ receivers:
       args.push(...Object.entries(labels).map(([k, v]) => `${k}=${v}`));
       await run(AMTOOL_BIN, args);
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
+    stop: daemon.stop,
   };
 }

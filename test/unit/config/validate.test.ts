@@ -125,6 +125,30 @@ describe('tenant configuration', () => {
     expect(ok.stdout + ok.stderr).not.toContain('tok-123456');
   });
 
+  test('runbooks: absent, the defaults (on, nothing allowed, 3 automatic runs an hour); present, every entry is checked', () => {
+    const r = parseConfig(valid, env);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.config.tenants.acme.runbooks).toEqual({ enabled: true, http: { allowHosts: [] }, exec: { allow: [] }, maxAutoRunsPerHour: 3 });
+
+    const block = (lines: string) => valid.replace('    defaultPolicy: standard', `    defaultPolicy: standard\n    runbooks:\n${lines}`);
+    const good = parseConfig(
+      block('      enabled: false\n      prometheusUrl: http://prometheus:9090\n      http: { allowHosts: [deploy.internal, "deploy.internal:8443", "[::1]:9093"] }\n      exec: { allow: [/usr/local/bin/restart-service] }\n'),
+      env,
+    );
+    if (!good.ok) throw new Error(JSON.stringify(good.problems));
+    expect(good.config.tenants.acme.runbooks).toMatchObject({ enabled: false, prometheusUrl: 'http://prometheus:9090', http: { allowHosts: ['deploy.internal', 'deploy.internal:8443', '[::1]:9093'] } });
+
+    const bad = parseConfig(
+      block('      alertmanagerUrl: ftp://am:9093\n      http: { allowHosts: ["https://deploy.internal/x"] }\n      exec: { allow: [restart-service] }\n      maxAutoRuns: 5\n'),
+      env,
+    );
+    const byPath = bad.ok ? {} : Object.fromEntries(bad.problems.map((p) => [p.path, p.message]));
+    expect(byPath['tenants.acme.runbooks.alertmanagerUrl']).toMatch(/http\(s\) URL/);
+    expect(byPath['tenants.acme.runbooks.http.allowHosts.0']).toMatch(/a host or host:port, without scheme or path/);
+    expect(byPath['tenants.acme.runbooks.exec.allow.0']).toMatch(/an absolute path/);
+    expect(byPath['tenants.acme.runbooks']).toBe('Unrecognized key: "maxAutoRuns"');
+  });
+
   test('the shipped example validates once its variables are set', async () => {
     const example = join(projectRoot, 'config', 'tenants.example.yaml');
     const { readFileSync } = await import('node:fs');
