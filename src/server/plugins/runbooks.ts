@@ -35,7 +35,7 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
     const incident = await findOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
     const labels = { ...incident.labels, severity: incident.severity };
-    const matching = [...(set()?.byName.values() ?? [])].filter((l) => matchesAll(l.matchers, labels)).map(({ runbook: b }) => ({ name: b.name, mode: b.mode, description: b.description }));
+    const matching = [...(set()?.byName.values() ?? [])].filter((l) => matchesAll(l.matchers, labels)).map(({ runbook: b }) => ({ name: b.name, mode: b.mode, description: b.description, ...(b.minFiredInLastHour ? { minFiredInLastHour: b.minFiredInLastHour } : {}) }));
     const runs = (await app.klaxon.runbookStore?.runsOf(incident.id, incident.tenant)) ?? [];
     return { matching, runs };
   });
