@@ -63,8 +63,10 @@ const { recheckInhibited } = proxyActivities<KlaxonActivities>({
   retry: { initialInterval: '200ms', maximumAttempts: 3 },
 });
 
-// Which runbooks start (matching, limits, claims): a local activity, on the way to the first page's side.
-const { matchRunbooks } = proxyLocalActivities<KlaxonActivities>({
+// Which runbooks start (matching, limits, claims). A regular activity: it runs beside the first
+// page's lookups and sends, and a local activity's result racing them replayed in another order
+// (a child-workflow start met a timer in replay: non-determinism).
+const { matchRunbooks } = proxyActivities<KlaxonActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumAttempts: 3 },
 });

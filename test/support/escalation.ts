@@ -20,6 +20,9 @@ import { INCIDENT_WORKFLOW, stateQuery, type IncidentInput } from '../../workflo
 import type { incidentWorkflow } from '../../workflows/incident';
 import { installRuntime, testConfig } from './klaxon';
 import { HEARTBEAT_THROTTLE } from '../../src/temporal/worker';
+import { RunbookStore } from '../../src/store/runbooks';
+import { loadRunbooks, runbookDirs } from '../../src/runbook/load';
+import { TEST_RUNBOOKS } from './runbooks';
 
 /**
  * The incident workflow on Temporal's time-skipping test server, with the real activities, the
@@ -36,6 +39,8 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
   const incidents = new IncidentStore(db.pool);
   const ledger = new NotificationLedger(db.pool);
   const taskQueue = `esc-${randomUUID()}`;
+  // The runbooks globalSetup bundled (the shipped examples and the test runbooks).
+  const runbookSet = loadRunbooks(runbookDirs(TEST_RUNBOOKS));
   // Without a workflow cache there is no sticky queue: the time-skipping server does not move a dead
   // worker's sticky tasks elsewhere, and replaying every task from history is the stricter test anyway.
   const makeWorker = (opts: { cache?: boolean } = {}) =>
@@ -48,7 +53,17 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
-      activities: createActivities({ config, incidents, ledger, attempts: new NotificationAttempts(db.pool), notifier: { http: createHttpDelivery(), now: () => new Date() }, namespace: 'default', temporal: new Client({ connection: env.connection }) }),
+      activities: createActivities({
+        config,
+        incidents,
+        ledger,
+        attempts: new NotificationAttempts(db.pool),
+        notifier: { http: createHttpDelivery(), now: () => new Date() },
+        namespace: 'default',
+        temporal: new Client({ connection: env.connection }),
+        runbookStore: new RunbookStore(db.pool),
+        runbookSet,
+      }),
     });
 
   let n = 0;
