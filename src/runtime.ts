@@ -140,7 +140,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     let url = '';
     if (opts.http !== false) {
       startDefaultMetrics();
-      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i)) }, log);
+      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual')) }, log);
       url = await app.listen({ port: env.PORT, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');

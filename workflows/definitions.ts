@@ -18,6 +18,11 @@ export interface IncidentInput {
   carried?: CarriedState;
   /** History length after which the run continues as new (default 4000 events; tests lower it). */
   continueAsNewAfterEvents?: number;
+  /**
+   * Some runbook may start by itself (auto or suggest ones are loaded where the alert arrived):
+   * only then does the incident ask which (one activity fewer per incident without runbooks).
+   */
+  runbooks?: boolean;
 }
 
 /** A receiver (and person) that was paged, kept so "resolved" reaches exactly them, in their thread. */

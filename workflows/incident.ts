@@ -165,7 +165,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     await classify(incident);
     await choosePolicy(incident);
     // In the background: the first page never waits for a runbook.
-    if (pager && patched(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
+    if (pager && input.runbooks && patched(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
   }
   let done = false;
   const audit = keepAuditCurrent(incident, pager, writer.write, () => done);

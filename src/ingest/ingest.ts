@@ -64,6 +64,8 @@ export class IngestService {
     private readonly hasEnded: (incidentId: string) => Promise<boolean> = async () => false,
     /** Records a new incident as accepted (the audit store), so its id answers before the worker runs. */
     private readonly accepted: (incident: IncidentView & { groupKey: string }) => Promise<void> = async () => undefined,
+    /** Auto or suggest runbooks are loaded: new incidents look for the ones that match. */
+    private readonly runbooks = false,
   ) {}
 
   async ingest(tenantName: string, tenant: TenantConfig, payload: AlertmanagerPayload): Promise<IngestedIncident[]> {
@@ -122,7 +124,7 @@ export class IngestService {
     let id: string;
     let outcome: IngestedIncident['outcome'];
     try {
-      const input: IncidentInput = { tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt, truncatedAlerts: group.truncatedAlerts };
+      const input: IncidentInput = { tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt, truncatedAlerts: group.truncatedAlerts, ...(this.runbooks ? { runbooks: true } : {}) };
       const started = await this.client.workflow.start<typeof incidentWorkflow>(INCIDENT_WORKFLOW, {
         workflowId,
         taskQueue: this.taskQueue,
