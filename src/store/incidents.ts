@@ -155,6 +155,12 @@ export class IncidentStore {
     return r.rows[0]?.status === 'resolved';
   }
 
+  /** The incident if it belongs to `tenant`; another tenant's is as unknown as a missing one. */
+  async getOwn(tenant: string, id: string): Promise<IncidentRow | undefined> {
+    const row = await this.get(id);
+    return row && row.tenant === tenant ? row : undefined;
+  }
+
   async get(id: string): Promise<IncidentRow | undefined> {
     const r = await this.pool.query(`SELECT ${COLUMNS} FROM incidents WHERE id = $1`, [id]);
     return r.rows[0] ? normalise(r.rows[0]) : undefined;
@@ -178,7 +184,7 @@ function acknowledgedAt(incident: IncidentView): string | null {
   return ack?.at ?? null;
 }
 
-function iso(v: unknown): string | null {
+export function iso(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
 }

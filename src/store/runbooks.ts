@@ -1,5 +1,6 @@
 import type { Queryable } from './lanes';
 import type { TimelineEntry } from '../incident/view';
+import { iso } from './incidents';
 
 export interface RunbookRunRow {
   runId: string;
@@ -83,9 +84,4 @@ export class RunbookStore {
     const r = await this.pool.query(`SELECT run_id AS "runId", at, kind, actor, details FROM runbook_events WHERE incident_id = $1 AND tenant = $2 ORDER BY at, run_id, seq`, [incidentId, tenant]);
     return r.rows.map((row) => ({ runId: row.runId, at: iso(row.at)!, kind: row.kind, actor: row.actor, details: row.details }));
   }
-}
-
-function iso(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
 }

@@ -26,19 +26,14 @@ export const incidentsPlugin: FastifyPluginAsync = async (app) => {
     },
   );
 
-  const findOwn = async (tenant: string, id: string) => {
-    const row = await app.klaxon.incidents.get(id);
-    return row && row.tenant === tenant ? row : undefined;
-  };
-
   r.get('/api/v1/incidents/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const incident = await findOwn(request.tenant!, request.params.id);
+    const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
     return { incident, timeline: await readTimeline(app.klaxon, incident) };
   });
 
   r.get('/api/v1/incidents/:id/state', { schema: { params: idParams } }, async (request, reply) => {
-    const incident = await findOwn(request.tenant!, request.params.id);
+    const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
     // The latest run carries the incident after continue-as-new; if it belongs to a later incident
     // of the same alert group, ours has ended and its own (last) run answers.
@@ -49,7 +44,7 @@ export const incidentsPlugin: FastifyPluginAsync = async (app) => {
 
   for (const [action, update, body] of ACTIONS) {
     r.post(`/api/v1/incidents/:id/${action}`, { schema: { params: idParams, body } }, async (request, reply) => {
-      const incident = await findOwn(request.tenant!, request.params.id);
+      const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
       const outcome = await applyAction(app.klaxon, incident, action, update, request.body as ActionArgs);
       if (outcome.ok) return { state: outcome.state };

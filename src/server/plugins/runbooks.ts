@@ -26,13 +26,8 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
     errors: set()?.errors ?? [],
   }));
 
-  const findOwn = async (tenant: string, id: string) => {
-    const row = await app.klaxon.incidents.get(id);
-    return row && row.tenant === tenant ? row : undefined;
-  };
-
   r.get('/api/v1/incidents/:id/runbooks', { schema: { params: idParams } }, async (request, reply) => {
-    const incident = await findOwn(request.tenant!, request.params.id);
+    const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
     const labels = { ...incident.labels, severity: incident.severity };
     const matching = [...(set()?.byName.values() ?? [])].filter((l) => matchesAll(l.matchers, labels)).map(({ runbook: b }) => ({ name: b.name, mode: b.mode, description: b.description, ...(b.minFiredInLastHour ? { minFiredInLastHour: b.minFiredInLastHour } : {}) }));
@@ -44,7 +39,7 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
     '/api/v1/incidents/:id/runbooks/:name/run',
     { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: actorBody.extend({ params: z.record(z.string(), z.string()).optional() }) } },
     async (request, reply) => {
-      const incident = await findOwn(request.tenant!, request.params.id);
+      const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
       const handle = app.klaxon.temporal.workflow.getHandle(incident.workflowId);
       const out = await sendUpdate(app.klaxon.temporal, handle, runRunbookUpdate, { actor: request.body.actor, note: request.body.note, incidentId: incident.id, runbook: request.params.name, params: request.body.params }, `run of ${request.params.name}`);
@@ -58,7 +53,7 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
     '/api/v1/incidents/:id/runbooks/:name/dry-run',
     { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: z.object({ params: z.record(z.string(), z.string()).optional() }).strict().optional() } },
     async (request, reply) => {
-      const incident = await findOwn(request.tenant!, request.params.id);
+      const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
       const loaded = set()?.byName.get(request.params.name);
       if (!loaded) return reply.code(404).send({ error: 'not found', message: `no runbook named ${request.params.name}` });
@@ -70,7 +65,7 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
 
   for (const decision of ['approve', 'deny'] as const) {
     r.post(`/api/v1/incidents/:id/runbooks/:name/:n/${decision}`, { schema: { params: runParams, body: actorBody } }, async (request, reply) => {
-      const incident = await findOwn(request.tenant!, request.params.id);
+      const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
       const runId = runbookRunId(incident.id, request.params.name, request.params.n);
       const handle = app.klaxon.temporal.workflow.getHandle(runId);
@@ -82,7 +77,7 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
   }
 
   r.post('/api/v1/incidents/:id/runbooks/:name/:n/cancel', { schema: { params: runParams, body: actorBody } }, async (request, reply) => {
-    const incident = await findOwn(request.tenant!, request.params.id);
+    const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
     const runId = runbookRunId(incident.id, request.params.name, request.params.n);
     try {
