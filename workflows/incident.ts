@@ -39,7 +39,7 @@ import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
 import { Pager, failureMessage, type PagerHost } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
-import { runbookEndedSignal, runbookEscalateSignal } from './runbookDefinitions';
+import { runbookApprovalSignal, runbookEndedSignal, runbookEscalateSignal } from './runbookDefinitions';
 import type { RunbookStart } from '../activities';
 
 // Planning and recipient lookup are local activities: fast, on the same worker, no task-queue
@@ -157,6 +157,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     for (const s of input.carried?.inFlight ?? []) pager.start(s);
     void cancelPagesWhenActedOn(incident, pager);
     void tellPartialResolves(incident, pager);
+    void tellApprovalAsks(incident, pager);
   }
   void recheckHoldWhenSignalled(incident);
 
@@ -301,6 +302,18 @@ async function tellPartialResolves(incident: IncidentState, pager: Pager): Promi
     }
     const which = `update${(incident.partialResolvesTold = incident.partialResolves)}`;
     pager.update('updated', (p) => keyFor(incident, which, p));
+  }
+}
+
+/** A runbook asks for approval: the paged conversations get the request with a signed link, one at a time. */
+async function tellApprovalAsks(incident: IncidentState, pager: Pager): Promise<void> {
+  for (;;) {
+    await condition(() => incident.approvalAsks.length > 0 && incident.status !== 'resolved');
+    const ask = incident.approvalAsks.shift()!;
+    // The message is built as the send starts: the view carries this request only for it.
+    incident.approval = ask;
+    pager.update('updated', (p) => keyFor(incident, `approval/${ask.runId}`, p));
+    incident.approval = undefined;
   }
 }
 
@@ -653,6 +666,10 @@ function installHandlers(incident: IncidentState, pager: Pager | undefined): voi
     if (incident.status === 'acknowledged') incident.reopen(actor, new Date(), 'unacknowledged', { reason: 'escalated' });
     incident.escalateNow = true;
     incident.record(new Date(), 'escalated', actor, { reason });
+  });
+  setHandler(runbookApprovalSignal, (ask) => {
+    if (incident.status === 'resolved' || !incident.runbooks.some((r) => r.runId === ask.runId)) return;
+    incident.approvalAsks.push(ask);
   });
   setHandler(runbookEndedSignal, ({ runId, outcome, detail }) => {
     const run = incident.runbooks.find((r) => r.runId === runId);

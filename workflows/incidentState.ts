@@ -50,6 +50,9 @@ export class IncidentState {
    */
   partialResolves = 0;
   partialResolvesTold = 0;
+  /** Approval requests of runbook runs not yet told to the paged conversations; the one being told. */
+  approvalAsks: NonNullable<IncidentView['approval']>[] = [];
+  approval?: IncidentView['approval'];
   /** Runbook runs started for this incident (carried across continue-as-new). */
   runbooks: RunbookRun[] = [];
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
@@ -285,6 +288,7 @@ export class IncidentState {
         advise: this.anomaly?.mode === 'advise' || this.anomaly?.mode === 'enforce',
       },
       commonLabels: labels,
+      ...(this.approval ? { approval: this.approval } : {}),
       alerts,
       // `incident` is a page a person can open without an API token; a message swaps in the signed
       // incident page when links are signed (src/links/messageLinks.ts).

@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -18,6 +19,7 @@ import { resolveParams } from '../src/runbook/params';
 import {
   RUNBOOK_CONFLICT,
   runbookDecisionUpdate,
+  runbookApprovalSignal,
   runbookEndedSignal,
   runbookEscalateSignal,
   runbookStateQuery,
@@ -40,6 +42,9 @@ const { recordRunbookEvents, endRunbookRun } = proxyActivities<KlaxonActivities>
 });
 
 const DEFAULT_APPROVAL_MS = 30 * 60_000;
+
+/** patched() id: an approval request is also sent to the incident's conversation (runs recorded before ask only through the API). */
+const APPROVAL_NOTICES = 'klaxon-runbook-approval-notices';
 
 /**
  * One run of a runbook for one incident: (for `suggest`) ask approval, then run the author's body
@@ -94,6 +99,12 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookOutco
     view.status = 'awaiting approval';
     view.approval = { reason: o.reason, until: new Date(Date.now() + ms).toISOString() };
     log.record('runbook.approval.asked', 'klaxon', { reason: o.reason, timeout: o.timeout ?? '30m' });
+    // The people paged hear of it in their conversation, with a signed approve/deny link.
+    if (patched(APPROVAL_NOTICES)) {
+      await getExternalWorkflowHandle(input.incidentWorkflowId)
+        .signal(runbookApprovalSignal, { runId, runbook: input.runbook, reason: o.reason, until: view.approval.until })
+        .catch(() => undefined);
+    }
     const answered = await condition(() => decision !== undefined, ms);
     view.status = 'running';
     delete view.approval;

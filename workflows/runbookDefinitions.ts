@@ -39,6 +39,8 @@ export const runbookStateQuery = defineQuery<RunbookView>('runbookState');
 
 /** From a run to its incident: escalate now (a runbook's `escalate` step, or an approval timeout). */
 export const runbookEscalateSignal = defineSignal<[{ runId: string; reason: string }]>('runbookEscalate');
+/** From a run to its incident: ask the people paged to approve (in their conversation, with a signed link). */
+export const runbookApprovalSignal = defineSignal<[{ runId: string; runbook: string; reason: string; until: string }]>('runbookApproval');
 /** From a run to its incident: it ended (the incident's timeline and "resolved after runbook X"). */
 export const runbookEndedSignal = defineSignal<[{ runId: string; runbook: string; outcome: RunbookOutcome; detail?: string }]>('runbookEnded');
 

@@ -56,11 +56,14 @@ export interface IncidentView {
   /** Anomaly scoring of this incident; `advise` is true when the tenant wants it shown in messages. */
   anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; advise: boolean };
   commonLabels: Record<string, string>;
+  /** Set on the message that asks the paged people to approve a runbook run (kind `updated`). */
+  approval?: { runId: string; runbook: string; reason: string; until: string };
   alerts: AlertView[];
   /**
    * `incident`: a page a person can open (set when a message is sent: src/links/messageLinks.ts);
-   * `workflow`: the Temporal Web UI; `api`: the JSON API; `ack`: signed one-click acknowledge.
+   * `workflow`: the Temporal Web UI; `api`: the JSON API; `ack`: signed one-click acknowledge;
+   * `approve`: a runbook's approval request, answered once (approve or deny).
    */
-  links: { workflow: string; incident: string; api?: string; runbook?: string; ack?: string };
+  links: { workflow: string; incident: string; api?: string; runbook?: string; ack?: string; approve?: string };
   timeline: TimelineEntry[];
 }

@@ -11,8 +11,10 @@ export interface LinkClaims {
   i: string;
   /** Tenant. */
   t: string;
-  /** What the link allows: acknowledge once, or read the incident page. */
-  a: 'ack' | 'view';
+  /** What the link allows: acknowledge once, read the incident page, or answer a runbook's approval once. */
+  a: 'ack' | 'view' | 'approve';
+  /** The runbook run whose approval it answers (`approve` links). */
+  r?: string;
   /** Expiry, seconds since the epoch. */
   e: number;
   /** Who the link was sent to, if a person (becomes the actor). */

@@ -26,6 +26,7 @@ describe('runbooks', () => {
     probe = await startReceiver((r) => (failFor.has(JSON.parse(r.body).incident) ? { status: 500, body: 'broken' } : { status: 200, body: '{"ok":true}' }));
     ops = await startReceiver();
     klaxon = await startTestKlaxon(
+      'server:\n  linkSigningKey: "${LINK}"\n' +
       tenantYaml(
         tenant,
         `    receivers:
@@ -36,7 +37,7 @@ describe('runbooks', () => {
     runbooks: { http: { allowHosts: ["127.0.0.1"] } }
 `,
       ),
-      { HOOK: 'hook', API: 'api', URL: ops.url },
+      { HOOK: 'hook', API: 'api', URL: ops.url, LINK: 'runbook-link-signing-key-0123456789' },
     );
   });
   afterAll(async () => {
@@ -109,13 +110,24 @@ describe('runbooks', () => {
     const { incidentId: approved } = await fire('RunbookApproval', 'cache');
     failFor.add(approved);
     await eventually(async () => (await timeline(approved)).some((e) => e.kind === 'runbook.approval.asked'), 20_000, 'the approval request');
-    const pagesBefore = ops.received.filter((r) => JSON.parse(r.body).incident.id === approved).length;
-    const ok = await api(`/api/v1/incidents/${approved}/runbooks/test-approval/1/approve`, { actor: 'carol' });
+    // The paged conversation hears of the request, with a signed link that answers it once.
+    const ask = await eventually(async () => ops.received.map((r) => JSON.parse(r.body)).find((b) => b.incident.id === approved && b.kind === 'updated' && b.incident.approval), 20_000, 'the approval request in the conversation');
+    expect(ask.text).toMatch(/Runbook test-approval asks for approval/);
+    const path = ask.incident.links.approve.replace('http://localhost:8080', '');
+    expect(ask.text).toContain(ask.incident.links.approve);
+    const confirm = await fetch(`${klaxon.url}${path}`);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toMatch(/name="decision" value="approve"/);
+    const pagesBefore = ops.received.filter((r) => JSON.parse(r.body).incident.id === approved && JSON.parse(r.body).kind === 'firing').length;
+    const form = (decision: string) => fetch(`${klaxon.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `decision=${decision}` });
+    const ok = await form('approve');
     expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/approved by approval link/);
+    expect((await form('deny')).status).toBe(410);
     // The probe answers 500; the runbook escalates: the policy's next notify step pages now, not in an hour.
-    await eventually(async () => ops.received.filter((r) => JSON.parse(r.body).incident.id === approved).length > pagesBefore, 20_000, 'the escalated page');
+    await eventually(async () => ops.received.filter((r) => JSON.parse(r.body).incident.id === approved && JSON.parse(r.body).kind === 'firing').length > pagesBefore, 20_000, 'the escalated page');
     const t = await timeline(approved);
-    expect(t.find((e) => e.kind === 'runbook.approved')!.actor).toBe('carol');
+    expect(t.find((e) => e.kind === 'runbook.approved')!.actor).toBe('approval link');
     expect(t.find((e) => e.kind === 'escalated')!.actor).toBe('runbook:test-approval');
   }, 60_000);
 
