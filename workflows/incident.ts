@@ -39,7 +39,7 @@ import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
 import { Pager, failureMessage, type PagerHost } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
-import { runbookApprovalSignal, runbookEndedSignal, runbookEscalateSignal } from './runbookDefinitions';
+import { runbookApprovalSignal, runbookEndedSignal, runbookEscalateSignal, runbookNoteSignal } from './runbookDefinitions';
 import type { RunbookStart } from '../activities';
 
 // Planning and recipient lookup are local activities: fast, on the same worker, no task-queue
@@ -157,7 +157,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     for (const s of input.carried?.inFlight ?? []) pager.start(s);
     void cancelPagesWhenActedOn(incident, pager);
     void tellPartialResolves(incident, pager);
-    void tellApprovalAsks(incident, pager);
+    void tellRunbookMessages(incident, pager);
   }
   void recheckHoldWhenSignalled(incident);
 
@@ -305,15 +305,17 @@ async function tellPartialResolves(incident: IncidentState, pager: Pager): Promi
   }
 }
 
-/** A runbook asks for approval: the paged conversations get the request with a signed link, one at a time. */
-async function tellApprovalAsks(incident: IncidentState, pager: Pager): Promise<void> {
-  for (;;) {
-    await condition(() => incident.approvalAsks.length > 0 && incident.status !== 'resolved');
-    const ask = incident.approvalAsks.shift()!;
-    // The message is built as the send starts: the view carries this request only for it.
-    incident.approval = ask;
-    pager.update('updated', (p) => keyFor(incident, `approval/${ask.runId}`, p));
-    incident.approval = undefined;
+/** A runbook asks for approval or has a note: the paged conversations hear it, one message at a time. */
+async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promise<void> {
+  for (let n = 1; ; n++) {
+    await condition(() => incident.runbookMessages.length > 0 && incident.status !== 'resolved');
+    const m = incident.runbookMessages.shift()!;
+    // The message is built as the send starts: the view carries this one only for it.
+    incident.approval = m.approval;
+    incident.note = m.note;
+    const which = m.approval ? `approval/${m.approval.runId}` : `note/${m.note!.runId}/${n}`;
+    pager.update('updated', (p) => keyFor(incident, which, p));
+    incident.approval = incident.note = undefined;
   }
 }
 
@@ -667,9 +669,12 @@ function installHandlers(incident: IncidentState, pager: Pager | undefined): voi
     incident.escalateNow = true;
     incident.record(new Date(), 'escalated', actor, { reason });
   });
-  setHandler(runbookApprovalSignal, (ask) => {
-    if (incident.status === 'resolved' || !incident.runbooks.some((r) => r.runId === ask.runId)) return;
-    incident.approvalAsks.push(ask);
+  const fromOurRun = (runId: string) => incident.status !== 'resolved' && incident.runbooks.some((r) => r.runId === runId);
+  setHandler(runbookApprovalSignal, (approval) => {
+    if (fromOurRun(approval.runId)) incident.runbookMessages.push({ approval });
+  });
+  setHandler(runbookNoteSignal, (note) => {
+    if (fromOurRun(note.runId)) incident.runbookMessages.push({ note });
   });
   setHandler(runbookEndedSignal, ({ runId, outcome, detail }) => {
     const run = incident.runbooks.find((r) => r.runId === runId);

@@ -21,6 +21,7 @@ import {
   runbookDecisionUpdate,
   runbookApprovalSignal,
   runbookEndedSignal,
+  runbookNoteSignal,
   runbookEscalateSignal,
   runbookStateQuery,
   type RunbookDecision,
@@ -206,6 +207,8 @@ function stepLibrary(
     },
     expireSilence: (silenceId, alertmanagerUrl) => step('expireSilence', { silenceId }, () => steps.runbookExpireSilence({ ...scope, silenceId, alertmanagerUrl })),
     annotate: async (text, details = {}) => log.record('runbook.note', 'klaxon', { text, ...details }),
+    notify: (text) =>
+      step('notify', { text }, () => getExternalWorkflowHandle(input.incidentWorkflowId).signal(runbookNoteSignal, { runId, runbook: input.runbook, text: String(text).slice(0, 2000) })),
     sleep: (d) => step('sleep', { duration: d }, () => sleep(durationOf(d, 'sleep'))),
     escalate: (reason) => own.escalate(reason),
     exec: (command, args = []) => step('exec', { command, args }, () => steps.runbookExec({ ...scope, command, args }), (r) => ({ code: r.code })),

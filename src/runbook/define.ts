@@ -98,6 +98,8 @@ export interface RunbookContext {
   expireSilence(silenceId: string, alertmanagerUrl?: string): Promise<void>;
   /** A line in the incident's timeline. */
   annotate(text: string, details?: Record<string, unknown>): Promise<void>;
+  /** A message in the incident's conversation (a reply in each paged thread, never a page), and the timeline. */
+  notify(text: string): Promise<void>;
   /** A durable wait. */
   sleep(duration: string): Promise<void>;
   /** Escalates the incident now (its policy goes to the next notify step). */

@@ -44,6 +44,7 @@ export async function dryRun(loaded: LoadedRunbook, incident: RunbookIncident, g
     silence: async (o) => (record('silence', { ...o }), 'dry-run'),
     expireSilence: async (silenceId) => record('expireSilence', { silenceId }),
     annotate: async (text, details) => record('annotate', { text, ...(details ? { details } : {}) }),
+    notify: async (text) => record('notify', { text }),
     sleep: async (duration) => record('sleep', { duration }),
     escalate: async (reason) => record('escalate', { reason }),
     exec: async (command, args = []) => (record('exec', { command, args }), { code: 0, stdout: '', stderr: '' }),

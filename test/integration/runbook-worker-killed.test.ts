@@ -69,7 +69,7 @@ describe('a runbook whose worker is killed mid-run', () => {
     const timeline = ((await (await fetch(`${http.url}/api/v1/incidents/${id}`, { headers: { authorization: 'Bearer api' } })).json()) as { timeline: Array<{ kind: string; details: Record<string, unknown> }> }).timeline;
     // Each of the run's rows once: the rows the killed worker wrote are the same rows, not new ones.
     const steps = timeline.filter((e) => e.kind === 'runbook.step').map((e) => e.details.step);
-    expect(steps).toEqual(['http', 'sleep', 'http']);
+    expect(steps).toEqual(['http', 'notify', 'sleep', 'http']);
     expect(timeline.filter((e) => e.kind === 'runbook.note')).toHaveLength(1);
   }, 120_000);
 });

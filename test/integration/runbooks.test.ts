@@ -73,7 +73,10 @@ describe('runbooks', () => {
     expect(kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'runbook.started', 'runbook.step', 'runbook.note', 'runbook.succeeded', 'runbook.ended']));
     // The run's own rows come in order: started, http, note, sleep, http, succeeded.
     const run = events.filter((e) => e.kind.startsWith('runbook.') && e.seq === undefined);
-    expect(run.map((e) => (e.kind === 'runbook.step' ? `step:${e.details.step}` : e.kind))).toEqual(['runbook.started', 'step:http', 'runbook.note', 'step:sleep', 'step:http', 'runbook.succeeded']);
+    expect(run.map((e) => (e.kind === 'runbook.step' ? `step:${e.details.step}` : e.kind))).toEqual(['runbook.started', 'step:http', 'runbook.note', 'step:notify', 'step:sleep', 'step:http', 'runbook.succeeded']);
+    // ctx.notify: a quiet reply in the paged conversation.
+    const note = ops.received.map((r) => JSON.parse(r.body)).find((b) => b.incident.id === id && b.kind === 'updated' && b.incident.note);
+    expect(note.text).toMatch(/^Runbook test-probe: probe answered 200; calling again in 2s\nFiring:/);
     expect(events.find((e) => e.kind === 'runbook.ended')!.details).toMatchObject({ runbook: 'test-probe', outcome: 'succeeded', runId: `runbook/${id}/test-probe/1` });
     // The page did not wait for the runbook.
     expect(kinds.indexOf('notified')).toBeLessThan(kinds.indexOf('runbook.ended'));
