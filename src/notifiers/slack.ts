@@ -57,6 +57,15 @@ export function slackBlocks(m: NotificationMessage, buttons: boolean): unknown[]
   return blocks;
 }
 
+/** The approval request as Block Kit: its text, and buttons whose value is the run id. */
+function approvalBlocks(m: NotificationMessage, runId: string): unknown[] {
+  const button = (action_id: string, text: string, style: 'primary' | 'danger') => ({ type: 'button', action_id, text: { type: 'plain_text', text }, value: runId, style });
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: fitMessageText(m, SECTION_MAX, { escape: escapeMrkdwn, orTitle: true }) } },
+    { type: 'actions', block_id: 'klaxon_runbook_approval', elements: [button(SLACK_ACTIONS.runbookApprove, 'Approve', 'primary'), button(SLACK_ACTIONS.runbookDeny, 'Deny', 'danger')] },
+  ];
+}
+
 function secretsOf(c: SlackConfig): string[] {
   return [c.token?.reveal(), c.webhookUrl?.reveal()].filter((s): s is string => !!s);
 }
@@ -138,6 +147,8 @@ export const slackNotifier: Notifier<'slack'> = {
           channel,
           thread_ts: ts,
           text: fitMessageText(m, 4000, { prefix: `${headline(m)}${who}\n`, escape: escapeMrkdwn }),
+          // A runbook's approval request: Approve / Deny right in the thread.
+          ...(m.incident.approval && c.buttons ? { blocks: approvalBlocks(m, m.incident.approval.runId) } : {}),
           // A re-page in the thread must reach the channel too (chat.postMessage reply_broadcast);
           // nothing else is broadcast: ack, resolve and a partial resolve (`updated`) stay in the
           // thread, where reply_broadcast "defaults to false" (https://api.slack.com/methods/chat.postMessage).

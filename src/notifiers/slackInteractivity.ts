@@ -7,11 +7,16 @@ import { parseDuration } from '../config/duration';
  * reading which Klaxon button was pressed. The HTTP route (lead) feeds them the raw body and headers.
  */
 
-/** action_ids on Klaxon's buttons; the button value is the incident id. Snooze carries its duration. */
+/**
+ * action_ids on Klaxon's buttons; the button value is the incident id (snooze carries its
+ * duration), or for a runbook's approval the run id, `runbook/<incident>/<name>/<n>`.
+ */
 export const SLACK_ACTIONS = {
   ack: 'klaxon.ack',
   resolve: 'klaxon.resolve',
   snooze1h: 'klaxon.snooze.1h',
+  runbookApprove: 'klaxon.runbook.approve',
+  runbookDeny: 'klaxon.runbook.deny',
 } as const;
 
 const MAX_AGE_SECONDS = 5 * 60;
@@ -48,8 +53,10 @@ const blockActionsPayload = z.object({
 
 export interface SlackAction {
   incidentId: string;
-  action: 'ack' | 'resolve' | 'snooze';
+  action: 'ack' | 'resolve' | 'snooze' | 'runbookApprove' | 'runbookDeny';
   snoozeMs?: number;
+  /** The runbook run an approve/deny answers. */
+  runId?: string;
   /** Slack username (falls back to the user id) — who acted, for the incident timeline. */
   user: string;
   userId: string;
@@ -81,6 +88,11 @@ export function parseSlackAction(formBody: string): SlackAction {
   const pressed = actions[0];
   if (!pressed.value) throw new SlackActionError(`action ${pressed.action_id} carries no incident id`);
   const base = { incidentId: pressed.value, user: user.username ?? user.name ?? user.id, userId: user.id };
+  if (pressed.action_id === SLACK_ACTIONS.runbookApprove || pressed.action_id === SLACK_ACTIONS.runbookDeny) {
+    const run = /^runbook\/([^/]+)\/[^/]+\/\d+$/.exec(pressed.value);
+    if (!run) throw new SlackActionError(`action ${pressed.action_id} carries no runbook run id`);
+    return { ...base, incidentId: run[1], runId: pressed.value, action: pressed.action_id === SLACK_ACTIONS.runbookApprove ? 'runbookApprove' : 'runbookDeny' };
+  }
   if (pressed.action_id === SLACK_ACTIONS.ack) return { ...base, action: 'ack' };
   if (pressed.action_id === SLACK_ACTIONS.resolve) return { ...base, action: 'resolve' };
   const snooze = /^klaxon\.snooze\.(.+)$/.exec(pressed.action_id);

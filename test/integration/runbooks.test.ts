@@ -2,6 +2,7 @@ import { eventually, postAlert, startTestKlaxon, tenantYaml, uniqueTenant } from
 import { startReceiver } from '../support/receiver';
 import type { Klaxon } from '../../src/runtime';
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/paths';
 
@@ -35,9 +36,10 @@ describe('runbooks', () => {
       p: { steps: [{ notify: { receivers: [ops] } }, { wait: 1h }, { notify: { receivers: [ops] } }, { wait: 1h }] }
     defaultPolicy: p
     runbooks: { http: { allowHosts: ["127.0.0.1"] } }
+    slack: { signingSecret: "\${SLACK_SIGNING}" }
 `,
       ),
-      { HOOK: 'hook', API: 'api', URL: ops.url, LINK: 'runbook-link-signing-key-0123456789' },
+      { HOOK: 'hook', API: 'api', URL: ops.url, LINK: 'runbook-link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret' },
     );
   });
   afterAll(async () => {
@@ -169,5 +171,29 @@ describe('runbooks', () => {
     expect(plan.stdout).toContain('restart-service (suggest) params {"service":"payments","deployUrl":"http://deploy.test/restart"}');
     expect(plan.stdout).toMatch(/2\. http \{"method":"POST","url":"http:\/\/deploy\.test\/restart"/);
     expect((await api(`/api/v1/incidents/${id}/runbooks`)).body.runs).toEqual([]);
+  }, 60_000);
+
+  test("Slack's Approve button answers a runbook's approval as the Slack user; a forged click is refused", async () => {
+    const { incidentId: id } = await fire('RunbookApproval', 'queue');
+    await eventually(async () => (await timeline(id)).some((e) => e.kind === 'runbook.approval.asked'), 20_000, 'the approval request');
+    const payload = { type: 'block_actions', user: { id: 'U123', username: 'dave' }, actions: [{ action_id: 'klaxon.runbook.approve', value: `runbook/${id}/test-approval/1` }] };
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const ts = Math.floor(Date.now() / 1000);
+    const click = (secret: string) =>
+      fetch(`${klaxon.url}/integrations/slack/actions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': 'v0=' + createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex') },
+        body,
+      });
+    expect((await click('wrong-secret')).status).toBe(401);
+    const ok = await click('slack-signing-secret');
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { text: string }).text).toMatch(/approved/);
+    const t = await eventually(async () => {
+      const x = await timeline(id);
+      return x.some((e) => e.kind === 'runbook.ended') ? x : undefined;
+    }, 20_000, 'the approved run');
+    expect(t.find((e) => e.kind === 'runbook.approved')!.actor).toBe('slack:dave');
+    expect(t.find((e) => e.kind === 'runbook.ended')!.details.outcome).toBe('succeeded');
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { parseSlackAction, SlackActionError, verifySlackSignature } from '../../notifiers/slackInteractivity';
-import { ACTIONS, applyAction } from '../../incident/actions';
+import { ACTIONS, applyAction, sendUpdate } from '../../incident/actions';
+import { runbookDecisionUpdate } from '../../../workflows/runbookDefinitions';
 
 /**
  * POST /integrations/slack/actions — Slack's interactivity request URL. Verifies X-Slack-Signature
@@ -27,7 +28,12 @@ export const slackPlugin: FastifyPluginAsync = async (app) => {
     }
     const incident = await app.klaxon.incidents.get(action.incidentId);
     if (!incident || incident.tenant !== tenant) return reply.code(404).send({ error: 'not found', message: 'no such incident' });
-    const name = action.action === 'ack' ? 'ack' : action.action;
+    if (action.action === 'runbookApprove' || action.action === 'runbookDeny') {
+      const approve = action.action === 'runbookApprove';
+      const out = await sendUpdate(app.klaxon.temporal, app.klaxon.temporal.workflow.getHandle(action.runId!), runbookDecisionUpdate, { actor: `slack:${action.user}`, approve }, `${approve ? 'approval' : 'denial'} of ${action.runId}`);
+      return { response_type: 'ephemeral', replace_original: false, text: out.ok ? `${action.runId}: ${approve ? 'approved' : 'denied'}` : `Not done: ${out.message}` };
+    }
+    const name = action.action;
     const [, update] = ACTIONS.find(([n]) => n === name)!;
     const outcome = await applyAction(app.klaxon, incident, name, update, {
       actor: `slack:${action.user}`,

@@ -100,6 +100,23 @@ describe('slack (Web API)', () => {
     expect(res.thread).toEqual(sent.thread);
   });
 
+  it("a runbook's approval request: a thread reply with Approve and Deny buttons carrying the run id, not broadcast", async () => {
+    const sent = await slackNotifier.send(cfg({ updates: 'thread' }), message(), ctx());
+    const approval = { runId: 'runbook/inc-7f3a9c/restart-service/1', runbook: 'restart-service', reason: 'Restart api?', until: '2025-01-02T04:10:00Z' };
+    const inc = { ...incident(), approval };
+    const update = { ...message('updated', inc), ...renderMessage('slack', {}, { kind: 'updated', incident: inc, now: '2025-01-02T03:40:00Z' }) };
+    await slackNotifier.update!(cfg({ updates: 'thread' }), { ...update, thread: sent.thread! }, ctx());
+    const reply = vendor.last().json();
+    expect(reply.thread_ts).toBe(sent.thread!.ts);
+    expect(reply).not.toHaveProperty('reply_broadcast');
+    expect(reply.text).toContain('Runbook restart-service asks for approval');
+    const buttons = reply.blocks.find((b: any) => b.type === 'actions').elements;
+    expect(buttons.map((e: any) => [e.action_id, e.value])).toEqual([
+      [SLACK_ACTIONS.runbookApprove, approval.runId],
+      [SLACK_ACTIONS.runbookDeny, approval.runId],
+    ]);
+  });
+
   it('a re-page in the thread is broadcast to the channel; an update is not', async () => {
     const sent = await slackNotifier.send(cfg({ updates: 'thread' }), message(), ctx());
     await slackNotifier.update!(cfg({ updates: 'thread' }), { ...message('escalated'), thread: sent.thread! }, ctx());

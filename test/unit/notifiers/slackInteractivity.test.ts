@@ -67,6 +67,13 @@ describe('parseSlackAction', () => {
     ]);
   });
 
+  it("reads a runbook approval's approve and deny with the run id and its incident; refuses a value that is not a run id", () => {
+    const runId = 'runbook/inc-7f3a9c/restart-service/2';
+    expect(parseSlackAction(form(blockActions(SLACK_ACTIONS.runbookApprove, runId)))).toEqual({ incidentId: 'inc-7f3a9c', runId, action: 'runbookApprove', user: 'alice', userId: 'U0G9QF9C6' });
+    expect(parseSlackAction(form(blockActions(SLACK_ACTIONS.runbookDeny, runId)))).toMatchObject({ action: 'runbookDeny', runId });
+    expect(() => parseSlackAction(form(blockActions(SLACK_ACTIONS.runbookApprove, 'inc-7f3a9c')))).toThrow(/carries no runbook run id/);
+  });
+
   it('throws SlackActionError for other payloads', () => {
     expect(() => parseSlackAction('foo=bar')).toThrow(SlackActionError);
     expect(() => parseSlackAction('payload=%7Bnot-json')).toThrow(/not JSON/);
