@@ -21,6 +21,16 @@ export type ClaimOutcome = { ok: true } | { ok: false; reason: string };
 const COLUMNS = `run_id AS "runId", tenant, incident_id AS "incidentId", runbook, mode, concurrency_key AS "concurrencyKey",
   requested_by AS "requestedBy", started_at AS "startedAt", ended_at AS "endedAt", outcome, detail`;
 
+export interface RunbookStats {
+  runbook: string;
+  runs: number;
+  outcomes: Record<string, number>;
+  /** Succeeded / ended runs. */
+  successRate: number | null;
+  /** Median seconds from incident start to resolve: with a successful run, and for incidents of the same alert names without any run. */
+  medianResolveSeconds: { withRun: number | null; withoutRun: number | null };
+}
+
 /** Runbook runs and their timeline rows (migrations/007_runbooks.sql). Writes are idempotent. */
 export class RunbookStore {
   constructor(private readonly pool: Queryable) {}
@@ -83,5 +93,44 @@ export class RunbookStore {
   async eventsOf(incidentId: string, tenant: string): Promise<Array<TimelineEntry & { runId: string }>> {
     const r = await this.pool.query(`SELECT run_id AS "runId", at, kind, actor, details FROM runbook_events WHERE incident_id = $1 AND tenant = $2 ORDER BY at, run_id, seq`, [incidentId, tenant]);
     return r.rows.map((row) => ({ runId: row.runId, at: iso(row.at)!, kind: row.kind, actor: row.actor, details: row.details }));
+  }
+
+  /** Per runbook over the last `sinceMs`: outcomes, success rate, and time to resolve with and without it. */
+  async stats(tenant: string, sinceMs: number): Promise<RunbookStats[]> {
+    const since = sinceMs / 1000;
+    const runs = await this.pool.query<{ runbook: string; outcome: string | null; n: string }>(
+      `SELECT runbook, outcome, count(*) AS n FROM runbook_runs WHERE tenant = $1 AND started_at > now() - make_interval(secs => $2) GROUP BY runbook, outcome`,
+      [tenant, since],
+    );
+    const ttr = await this.pool.query<{ runbook: string; with_run: number | null; without_run: number | null }>(
+      `WITH mine AS (
+         SELECT r.runbook, r.outcome, i.id, i.alertname FROM runbook_runs r JOIN incidents i ON i.id = r.incident_id
+         WHERE r.tenant = $1 AND r.started_at > now() - make_interval(secs => $2))
+       SELECT b.runbook,
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.resolved_at - i.started_at)) FROM incidents i
+            WHERE i.id IN (SELECT id FROM mine m WHERE m.runbook = b.runbook AND m.outcome = 'succeeded') AND i.resolved_at IS NOT NULL) AS with_run,
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.resolved_at - i.started_at)) FROM incidents i
+            WHERE i.tenant = $1 AND i.started_at > now() - make_interval(secs => $2) AND i.resolved_at IS NOT NULL
+              AND i.alertname IN (SELECT alertname FROM mine m WHERE m.runbook = b.runbook)
+              AND NOT EXISTS (SELECT 1 FROM runbook_runs r WHERE r.incident_id = i.id)) AS without_run
+       FROM (SELECT DISTINCT runbook FROM mine) b`,
+      [tenant, since],
+    );
+    const out = new Map<string, RunbookStats>();
+    for (const r of runs.rows) {
+      const s = out.get(r.runbook) ?? { runbook: r.runbook, runs: 0, outcomes: {}, successRate: null, medianResolveSeconds: { withRun: null, withoutRun: null } };
+      s.outcomes[r.outcome ?? 'running'] = Number(r.n);
+      s.runs += Number(r.n);
+      out.set(r.runbook, s);
+    }
+    for (const s of out.values()) {
+      const ended = s.runs - (s.outcomes.running ?? 0);
+      s.successRate = ended ? (s.outcomes.succeeded ?? 0) / ended : null;
+    }
+    for (const t of ttr.rows) {
+      const s = out.get(t.runbook);
+      if (s) s.medianResolveSeconds = { withRun: t.with_run === null ? null : Number(t.with_run), withoutRun: t.without_run === null ? null : Number(t.without_run) };
+    }
+    return [...out.values()].sort((a, b) => a.runbook.localeCompare(b.runbook));
   }
 }

@@ -1,13 +1,14 @@
 import { api } from '../api';
 import { flag } from '../args';
 import type { DryRun } from '../../runbook/dryRun';
-import type { RunbookRunRow } from '../../store/runbooks';
+import type { RunbookRunRow, RunbookStats } from '../../store/runbooks';
 
 const USAGE = `usage: klaxon runbook <command>
   list [--incident ID]                              loaded runbooks, or what matches an incident and its runs
   run <incident> <runbook> [--param k=v]... [--dry-run]   start one now (or print its plan, no side effect)
   approve|deny <incident> <runbook> [n] [--note T]  answer a pending approval (run n, default 1)
   cancel <incident> <runbook> [n]                   stop a run
+  stats [--days N]                                  outcomes, success rate, time to resolve with and without (default 30 days)
 `;
 
 /** Positional arguments: everything that is not a flag or a flag's value. */
@@ -40,6 +41,17 @@ export async function runbook(args: string[]): Promise<number> {
       const { matching, runs } = await api<{ matching: Array<{ name: string; mode: string }>; runs: RunbookRunRow[] }>('GET', `/api/v1/incidents/${encodeURIComponent(id)}/runbooks`);
       write(`matching: ${matching.map((m) => `${m.name} (${m.mode})`).join(', ') || 'none'}`);
       for (const r of runs) write(`${r.runId}  ${r.outcome ?? 'running'}  by ${r.requestedBy}  ${r.startedAt}${r.detail ? `  ${r.detail}` : ''}`);
+      return 0;
+    }
+    case 'stats': {
+      const days = flag(rest, '--days') ?? '30';
+      const { runbooks } = await api<{ runbooks: RunbookStats[] }>('GET', `/api/v1/runbooks/stats?days=${encodeURIComponent(days)}`);
+      if (!runbooks.length) write(`no runbook runs in the last ${days} days`);
+      const m = (s: number | null) => (s === null ? '-' : `${Math.round(s / 60)}m`);
+      for (const b of runbooks) {
+        const outcomes = Object.entries(b.outcomes).map(([k, n]) => `${k} ${n}`).join(', ');
+        write(`${b.runbook.padEnd(20)} ${String(b.runs).padStart(4)} runs  success ${b.successRate === null ? '-' : `${Math.round(b.successRate * 100)}%`}  time to resolve ${m(b.medianResolveSeconds.withRun)} with, ${m(b.medianResolveSeconds.withoutRun)} without  (${outcomes})`);
+      }
       return 0;
     }
     case 'run': {

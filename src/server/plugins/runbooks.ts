@@ -26,6 +26,11 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
     errors: set()?.errors ?? [],
   }));
 
+  r.get('/api/v1/runbooks/stats', { schema: { querystring: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }) } }, async (request) => ({
+    days: request.query.days,
+    runbooks: (await app.klaxon.runbookStore?.stats(request.tenant!, request.query.days * 86_400_000)) ?? [],
+  }));
+
   r.get('/api/v1/incidents/:id/runbooks', { schema: { params: idParams } }, async (request, reply) => {
     const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
