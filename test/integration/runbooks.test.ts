@@ -1,5 +1,6 @@
 import { eventually, postAlert, startTestKlaxon, tenantYaml, uniqueTenant } from '../support/klaxon';
 import { startReceiver } from '../support/receiver';
+import { AMTOOL_BIN, startAlertmanager } from '../support/alertmanager';
 import type { Klaxon } from '../../src/runtime';
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -23,7 +24,11 @@ describe('runbooks', () => {
   /** The probe answers 500 for incidents listed here. */
   const failFor = new Set<string>();
 
+  let alertmanager: Awaited<ReturnType<typeof startAlertmanager>>;
+
   beforeAll(async () => {
+    // A real Alertmanager for silence-flapping's silences (its own webhook goes nowhere here).
+    alertmanager = await startAlertmanager({ webhookUrl: 'http://127.0.0.1:9/unused', token: 'unused' });
     probe = await startReceiver((r) => (failFor.has(JSON.parse(r.body).incident) ? { status: 500, body: 'broken' } : { status: 200, body: '{"ok":true}' }));
     ops = await startReceiver();
     klaxon = await startTestKlaxon(
@@ -35,7 +40,7 @@ describe('runbooks', () => {
     escalationPolicies:
       p: { steps: [{ notify: { receivers: [ops] } }, { wait: 1h }, { notify: { receivers: [ops] } }, { wait: 1h }] }
     defaultPolicy: p
-    runbooks: { http: { allowHosts: ["127.0.0.1"] } }
+    runbooks: { http: { allowHosts: ["127.0.0.1"] }, alertmanagerUrl: "${alertmanager.url}" }
     slack: { signingSecret: "\${SLACK_SIGNING}" }
 `,
       ),
@@ -44,7 +49,7 @@ describe('runbooks', () => {
   });
   afterAll(async () => {
     await klaxon?.stop();
-    await Promise.all([probe?.close(), ops?.close()]);
+    await Promise.all([probe?.close(), ops?.close(), alertmanager?.stop()]);
   });
 
   const api = async (path: string, body?: unknown) => {
@@ -196,4 +201,31 @@ describe('runbooks', () => {
     expect(t.find((e) => e.kind === 'runbook.approved')!.actor).toBe('slack:dave');
     expect(t.find((e) => e.kind === 'runbook.ended')!.details.outcome).toBe('succeeded');
   }, 60_000);
+
+  test('silence-flapping (shipped): the fourth incident of a group within the hour silences it in the real Alertmanager; the first three start nothing', async () => {
+    const labels = { alertname: 'FlappyDisk', service: 'storage', instance: 'db1:9100' };
+    const group = { groupKey: '{}:{alertname="FlappyDisk"}', labels, fingerprint: 'fp-flappy' };
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { incidentId } = await postAlert(klaxon.url, tenant, group);
+      ids.push(incidentId);
+      await eventually(async () => (await timeline(incidentId)).some((e) => e.kind === 'notified'), 20_000, `page ${i + 1}`);
+      if (i < 3) {
+        await postAlert(klaxon.url, tenant, { ...group, status: 'resolved' });
+        await eventually(async () => (await api(`/api/v1/incidents/${incidentId}`)).body.incident?.status === 'resolved', 20_000, `resolve ${i + 1}`);
+      }
+    }
+    expect(new Set(ids).size).toBe(4);
+    const t = await eventually(async () => {
+      const x = await timeline(ids[3]);
+      return x.some((e) => e.kind === 'runbook.ended') ? x : undefined;
+    }, 30_000, 'the silence-flapping run');
+    expect(t.find((e) => e.kind === 'runbook.ended')!.details).toMatchObject({ runbook: 'silence-flapping', outcome: 'succeeded' });
+    for (const earlier of ids.slice(0, 3)) expect((await timeline(earlier)).some((e) => e.kind.startsWith('runbook.'))).toBe(false);
+    const { stdout } = await run(AMTOOL_BIN, ['silence', 'query', `--alertmanager.url=${alertmanager.url}`, '-o', 'json']);
+    const silences = (JSON.parse(stdout) as Array<{ createdBy: string; comment: string; matchers: Array<{ name: string; value: string }> }>).filter((x) => x.createdBy === `klaxon runbook runbook/${ids[3]}/silence-flapping/1`);
+    expect(silences).toHaveLength(1);
+    expect(silences[0].comment).toMatch(/^flapping: 4 incidents in an hour/);
+    expect(silences[0].matchers.map((m) => `${m.name}=${m.value}`).sort()).toEqual(['alertname=FlappyDisk', 'instance=db1:9100']);
+  }, 90_000);
 });
