@@ -307,13 +307,13 @@ async function tellPartialResolves(incident: IncidentState, pager: Pager): Promi
 
 /** A runbook asks for approval or has a note: the paged conversations hear it, one message at a time. */
 async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promise<void> {
-  for (let n = 1; ; n++) {
+  for (;;) {
     await condition(() => incident.runbookMessages.length > 0 && incident.status !== 'resolved');
     const m = incident.runbookMessages.shift()!;
     // The message is built as the send starts: the view carries this one only for it.
     incident.approval = m.approval;
     incident.note = m.note;
-    const which = m.approval ? `approval/${m.approval.runId}` : `note/${m.note!.runId}/${n}`;
+    const which = m.approval ? `approval/${m.approval.runId}` : `note/${m.note!.runId}/${m.note!.seq ?? 0}`;
     pager.update('updated', (p) => keyFor(incident, which, p));
     incident.approval = incident.note = undefined;
   }

@@ -180,6 +180,7 @@ function stepLibrary(
   view: RunbookView,
 ): RunbookContext {
   const scope = { tenant: input.incident.tenant, incidentId: input.incident.id, runId };
+  let notes = 0;
   /** Runs one step with its timeline rows: what it was asked, and how it ended. */
   const step = async <T>(name: string, details: Record<string, unknown>, fn: () => Promise<T>, summary: (r: T) => Record<string, unknown> = () => ({})): Promise<T> => {
     view.step = name;
@@ -207,8 +208,9 @@ function stepLibrary(
     },
     expireSilence: (silenceId, alertmanagerUrl) => step('expireSilence', { silenceId }, () => steps.runbookExpireSilence({ ...scope, silenceId, alertmanagerUrl })),
     annotate: async (text, details = {}) => log.record('runbook.note', 'klaxon', { text, ...details }),
+    // Numbered by the run, so each note keeps its own idempotency key across the incident's continue-as-new.
     notify: (text) =>
-      step('notify', { text }, () => getExternalWorkflowHandle(input.incidentWorkflowId).signal(runbookNoteSignal, { runId, runbook: input.runbook, text: String(text).slice(0, 2000) })),
+      step('notify', { text }, () => getExternalWorkflowHandle(input.incidentWorkflowId).signal(runbookNoteSignal, { runId, runbook: input.runbook, text: String(text).slice(0, 2000), seq: ++notes })),
     sleep: (d) => step('sleep', { duration: d }, () => sleep(durationOf(d, 'sleep'))),
     escalate: (reason) => own.escalate(reason),
     exec: (command, args = []) => step('exec', { command, args }, () => steps.runbookExec({ ...scope, command, args }), (r) => ({ code: r.code })),

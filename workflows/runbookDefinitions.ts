@@ -41,8 +41,8 @@ export const runbookStateQuery = defineQuery<RunbookView>('runbookState');
 export const runbookEscalateSignal = defineSignal<[{ runId: string; reason: string }]>('runbookEscalate');
 /** From a run to its incident: ask the people paged to approve (in their conversation, with a signed link). */
 export const runbookApprovalSignal = defineSignal<[{ runId: string; runbook: string; reason: string; until: string }]>('runbookApproval');
-/** From a run to its incident: a message for the paged conversations (the runbook's `notify` step). */
-export const runbookNoteSignal = defineSignal<[{ runId: string; runbook: string; text: string }]>('runbookNote');
+/** From a run to its incident: a message for the paged conversations (the runbook's `notify` step; `seq` numbers the run's notes). */
+export const runbookNoteSignal = defineSignal<[{ runId: string; runbook: string; text: string; seq?: number }]>('runbookNote');
 /** From a run to its incident: it ended (the incident's timeline and "resolved after runbook X"). */
 export const runbookEndedSignal = defineSignal<[{ runId: string; runbook: string; outcome: RunbookOutcome; detail?: string }]>('runbookEnded');
 

@@ -33,7 +33,7 @@ export async function readTimeline(
     stores.attempts.forIncident(incident.id, incident.tenant),
     stores.runbookStore?.eventsOf(incident.id, incident.tenant) ?? [],
   ]);
-  return withAttempts(events, attempts, runbook);
+  return mergeTimeline(events, attempts, runbook);
 }
 
 /**
@@ -46,7 +46,7 @@ export async function readTimeline(
  * task time, the worker's clock for a try) are only comparable, not one sequence. A try at the very
  * millisecond of an event comes after it: the event is what made the send start.
  */
-export function withAttempts(events: StoredEvent[], attempts: FailedAttempt[], others: RunbookEntry[] = []): TimelineItem[] {
+export function mergeTimeline(events: StoredEvent[], attempts: FailedAttempt[], others: RunbookEntry[] = []): TimelineItem[] {
   const side: Array<{ at: number; item: TimelineItem }> = [
     ...[...attempts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.attempt - b.attempt).map((a) => ({ at: Date.parse(a.at), item: entry(a) as TimelineItem })),
     ...others.map((o) => ({ at: Date.parse(o.at), item: o as TimelineItem })),

@@ -59,7 +59,7 @@ export interface IncidentView {
   /** Set on the message that asks the paged people to approve a runbook run (kind `updated`). */
   approval?: { runId: string; runbook: string; reason: string; until: string };
   /** Set on a runbook's `notify` message to the paged conversations (kind `updated`). */
-  note?: { runId: string; runbook: string; text: string };
+  note?: { runId: string; runbook: string; text: string; seq?: number };
   alerts: AlertView[];
   /**
    * `incident`: a page a person can open (set when a message is sent: src/links/messageLinks.ts);

@@ -24,14 +24,14 @@ export function messageLinks(
   const api = links.api ?? `${server.publicUrl}/api/v1/incidents/${encodeURIComponent(incident.id)}`;
   const key = server.linkSigningKey?.reveal();
   if (!key) return { ...links, api, incident: links.workflow };
-  const claims = (a: 'ack' | 'view' | 'approve', ttl: number) => ({ i: incident.id, t: to.tenant, a, e: Math.floor((now + ttl) / 1000), ...(to.recipient ? { u: to.recipient.id } : {}) });
+  const claims = (a: 'ack' | 'view' | 'approve', until: number) => ({ i: incident.id, t: to.tenant, a, e: Math.floor(until / 1000), ...(to.recipient ? { u: to.recipient.id } : {}) });
   return {
     ...links,
     api,
-    incident: `${server.publicUrl}/i/${signLink(claims('view', server.pageLinkTtl), key)}`,
+    incident: `${server.publicUrl}/i/${signLink(claims('view', now + server.pageLinkTtl), key)}`,
     // Nothing left to acknowledge once it resolved.
-    ...(to.kind !== 'resolved' ? { ack: `${server.publicUrl}/a/${signLink(claims('ack', server.linkTtl), key)}` } : {}),
+    ...(to.kind !== 'resolved' ? { ack: `${server.publicUrl}/a/${signLink(claims('ack', now + server.linkTtl), key)}` } : {}),
     // A runbook's approval request: answered once, until the request times out.
-    ...(incident.approval ? { approve: `${server.publicUrl}/r/${signLink({ ...claims('approve', 0), r: incident.approval.runId, e: Math.floor(Date.parse(incident.approval.until) / 1000) }, key)}` } : {}),
+    ...(incident.approval ? { approve: `${server.publicUrl}/r/${signLink({ ...claims('approve', Date.parse(incident.approval.until)), r: incident.approval.runId }, key)}` } : {}),
   };
 }

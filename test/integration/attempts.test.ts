@@ -15,7 +15,7 @@ import { NotificationLedger } from '../../src/delivery/ledger';
 import { createNotifyActivity } from '../../src/delivery/notifyActivity';
 import { ConfigStore } from '../../src/config/store';
 import { createHttpDelivery } from '../../src/notifiers/http';
-import { withAttempts } from '../../src/incident/timeline';
+import { mergeTimeline } from '../../src/incident/timeline';
 import type { IncidentView } from '../../src/incident/view';
 import { eventually, opsTenantYaml, testConfig, uniqueTenant } from '../support/klaxon';
 import { startReceiver } from '../support/receiver';
@@ -80,7 +80,7 @@ describe.each(stores)('failed notification tries in the audit store (%s)', (_nam
     await attempts.record(failed({ incidentId: id, tenant, idempotencyKey: `${id}/1/chat`, receiver: 'chat', attemptId: 'r/2/1', at: at(0), status: undefined, reason: 'chat: connect ECONNREFUSED' }));
     await attempts.record(failed({ incidentId: id, tenant, idempotencyKey: `${id}/resolved/ops`, kind: 'resolved', attemptId: 'r/3/1', at: at(9500), status: 400, reason: 'example.com answered 400: gone', retryInMs: undefined, final: true }));
 
-    const timeline = withAttempts(await incidents.timeline(id), await attempts.forIncident(id, tenant));
+    const timeline = mergeTimeline(await incidents.timeline(id), await attempts.forIncident(id, tenant));
     expect(timeline.map((e) => `${e.seq ?? '-'} ${e.kind} ${e.at.slice(17, 23)}`)).toEqual([
       '1 opened 00.000',
       '2 policy.selected 00.000',
