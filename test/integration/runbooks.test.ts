@@ -212,7 +212,13 @@ describe('runbooks', () => {
       await eventually(async () => (await timeline(incidentId)).some((e) => e.kind === 'notified'), 20_000, `page ${i + 1}`);
       if (i < 3) {
         await postAlert(klaxon.url, tenant, { ...group, status: 'resolved' });
-        await eventually(async () => (await api(`/api/v1/incidents/${incidentId}`)).body.incident?.status === 'resolved', 20_000, `resolve ${i + 1}`);
+        const row = await eventually(async () => {
+          const inc = (await api(`/api/v1/incidents/${incidentId}`)).body.incident;
+          return inc?.status === 'resolved' ? inc : undefined;
+        }, 20_000, `resolve ${i + 1}`);
+        // Its run has ended: the next firing opens a new incident with its own id (a firing in
+        // the moment before the run ends also pages, but ingest answers with the ending one's id).
+        await eventually(async () => (await klaxon.client.workflow.getHandle(row.workflowId, row.runId).describe()).status.name !== 'RUNNING', 20_000, `run ${i + 1} ended`);
       }
     }
     expect(new Set(ids).size).toBe(4);
