@@ -16,6 +16,8 @@ export default defineRunbook({
     deployUrl: z.string().url().default('http://deploy.internal:8080/v1/restart'),
     upQuery: z.string().optional(),
   }),
+  // Nobody answered in 15 minutes: a service is still down and the people paged are not there.
+  approval: { timeout: '15m', onTimeout: 'escalate' },
   timeout: '30m',
   async run(ctx, p) {
     const restart = await ctx.http(p.deployUrl, { method: 'POST', body: { service: p.service, reason: `klaxon incident ${ctx.incident.id}` } });

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  deprecatePatch,
   getExternalWorkflowHandle,
   isCancellation,
   patched,
@@ -127,7 +128,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookOutco
   const ctx = stepLibrary(input, runId, log, { approve, escalate }, view);
   const timeoutMs = input.timeoutMs;
   try {
-    if (input.mode === 'suggest') await approve({ reason: `${book.description} (suggested for this incident)`, onTimeout: 'abort' });
+    if (input.mode === 'suggest') await approve({ reason: `${book.description} (suggested for this incident)`, timeout: book.approval?.timeout, onTimeout: book.approval?.onTimeout ?? 'abort' });
     const result = await CancellationScope.withTimeout(timeoutMs, () => book.run(ctx, parsed.value));
     return finish('succeeded', typeof result === 'string' ? result : undefined);
   } catch (err) {
@@ -214,6 +215,9 @@ function stepLibrary(
     sleep: (d) => step('sleep', { duration: d }, () => sleep(durationOf(d, 'sleep'))),
     escalate: (reason) => own.escalate(reason),
     exec: (command, args = []) => step('exec', { command, args }, () => steps.runbookExec({ ...scope, command, args }), (r) => ({ code: r.code })),
+    // Namespaced, so an author's change id never collides with Klaxon's own.
+    patched: (changeId) => patched(`runbook:${input.runbook}:${changeId}`),
+    deprecatePatch: (changeId) => deprecatePatch(`runbook:${input.runbook}:${changeId}`),
   };
 }
 

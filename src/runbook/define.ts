@@ -33,6 +33,11 @@ export interface Runbook<P extends z.ZodType = z.ZodType> {
   onResolve?: 'cancel' | 'continue';
   /** The whole run's limit (default `1h`); past it the run is cancelled and recorded as timed out. */
   timeout?: string;
+  /**
+   * `suggest` only: how long the approval asked before the run waits (default 30m), and what an
+   * unanswered request does: `abort` (default) or `escalate` the incident (and not run).
+   */
+  approval?: { timeout?: string; onTimeout?: 'abort' | 'escalate' };
   run(ctx: RunbookContext, params: z.output<P>): Promise<string | void>;
 }
 
@@ -106,4 +111,12 @@ export interface RunbookContext {
   escalate(reason: string): Promise<void>;
   /** Runs an allow-listed command on a worker host (off unless the tenant lists it). */
   exec(command: string, args?: string[]): Promise<ExecResult>;
+  /**
+   * Changing a runbook while runs are in flight: `if (ctx.patched('my-change')) { new } else { old }`.
+   * True for runs that start on the new code, false for runs that had passed this point on the old
+   * code (Temporal's `patched()`: they replay unchanged). Once no old run is left, keep the new
+   * branch with `ctx.deprecatePatch('my-change')`, then drop both in a later version.
+   */
+  patched(changeId: string): boolean;
+  deprecatePatch(changeId: string): void;
 }

@@ -48,9 +48,12 @@ export async function dryRun(loaded: LoadedRunbook, incident: RunbookIncident, g
     sleep: async (duration) => record('sleep', { duration }),
     escalate: async (reason) => record('escalate', { reason }),
     exec: async (command, args = []) => (record('exec', { command, args }), { code: 0, stdout: '', stderr: '' }),
+    // A new run takes the new branch.
+    patched: () => true,
+    deprecatePatch: () => undefined,
   };
   try {
-    if (runbook.mode === 'suggest') record('approve', { reason: `${runbook.description} (suggested for this incident)` });
+    if (runbook.mode === 'suggest') record('approve', { reason: `${runbook.description} (suggested for this incident)`, ...runbook.approval });
     const result = await runbook.run(ctx, params.value);
     if (typeof result === 'string') out.result = result;
   } catch (err) {

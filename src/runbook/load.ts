@@ -98,6 +98,11 @@ export function check(runbook: Runbook | undefined, file: string): LoadedRunbook
   if (runbook.mode !== 'manual' && matchers.length === 0) throw new Error(`match: an ${runbook.mode} runbook needs at least one matcher (it would run for every incident)`);
   const timeoutMs = runbook.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(runbook.timeout);
   if (!timeoutMs) throw new Error(`timeout: "${runbook.timeout}" is not a duration (e.g. 30m)`);
+  if (runbook.approval !== undefined) {
+    if (runbook.mode !== 'suggest') throw new Error(`approval: only a suggest runbook asks before it runs (this one is ${runbook.mode}; call ctx.approve() in its body instead)`);
+    if (runbook.approval.timeout !== undefined && !parseDuration(runbook.approval.timeout)) throw new Error(`approval.timeout: "${runbook.approval.timeout}" is not a duration (e.g. 15m)`);
+    if (runbook.approval.onTimeout !== undefined && !['abort', 'escalate'].includes(runbook.approval.onTimeout)) throw new Error(`approval.onTimeout: "${runbook.approval.onTimeout}" must be abort or escalate`);
+  }
   if (runbook.minFiredInLastHour !== undefined && !(Number.isInteger(runbook.minFiredInLastHour) && runbook.minFiredInLastHour >= 1)) {
     throw new Error(`minFiredInLastHour: ${runbook.minFiredInLastHour} must be a whole number of at least 1`);
   }

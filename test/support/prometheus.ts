@@ -8,10 +8,10 @@ export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus
 
 /**
  * A real Prometheus (Debian's `prometheus` package) on a free port with its own storage, scraping
- * `targets` (`host:port`, serving `/metrics`) every second, so a changed gauge shows in queries
+ * `targets` (`host:port`, serving `/metrics`, with labels of their own if given) every second, so a changed gauge shows in queries
  * within about two seconds.
  */
-export async function startPrometheus(opts: { targets: string[] }) {
+export async function startPrometheus(opts: { targets: Array<string | { address: string; labels: Record<string, string> }> }) {
   const dir = mkdtempSync(join(tmpdir(), 'klaxon-prom-'));
   const port = await freePort();
   const config = `
@@ -21,7 +21,7 @@ global:
 scrape_configs:
   - job_name: test
     static_configs:
-      - targets: [${opts.targets.map((t) => `'${t}'`).join(', ')}]
+${opts.targets.map((t) => (typeof t === 'string' ? `      - targets: ['${t}']` : `      - targets: ['${t.address}']\n        labels: ${JSON.stringify(t.labels)}`)).join('\n')}
 `;
   writeFileSync(join(dir, 'prometheus.yml'), config);
   const url = `http://127.0.0.1:${port}`;

@@ -27,6 +27,9 @@ describe('loading runbooks', () => {
     writeFileSync(join(dir, 'e-twin.ts'), book('good', `match: ['alertname="Y"'],`));
     writeFileSync(join(dir, 'f-everything.ts'), book('runs-for-all', `match: [],`));
     writeFileSync(join(dir, 'g-export.ts'), `export const notDefault = 1;\n`);
+    writeFileSync(join(dir, 'h-approval-auto.ts'), book('approval-auto', `match: ['alertname="X"'], approval: { timeout: '5m' },`));
+    writeFileSync(join(dir, 'i-approval-timeout.ts'), book('approval-timeout', `match: ['alertname="X"'], approval: { timeout: 'soon' },`).replace("mode: 'auto'", "mode: 'suggest'"));
+    writeFileSync(join(dir, 'j-approval-skip.ts'), book('approval-skip', `match: ['alertname="X"'], approval: { onTimeout: 'skip' as any },`).replace("mode: 'auto'", "mode: 'suggest'"));
     const set = loadRunbooks([dir]);
     expect([...set.byName.keys()]).toEqual(['good']);
     const why = (file: string) => set.errors.find((e) => e.startsWith(join(dir, file)));
@@ -36,5 +39,8 @@ describe('loading runbooks', () => {
     expect(why('e-twin.ts')).toMatch(/name "good" is already used by .*a-good\.ts/);
     expect(why('f-everything.ts')).toMatch(/needs at least one matcher/);
     expect(why('g-export.ts')).toMatch(/export default defineRunbook/);
+    expect(why('h-approval-auto.ts')).toMatch(/approval: only a suggest runbook asks before it runs \(this one is auto/);
+    expect(why('i-approval-timeout.ts')).toMatch(/approval.timeout: "soon" is not a duration/);
+    expect(why('j-approval-skip.ts')).toMatch(/approval.onTimeout: "skip" must be abort or escalate/);
   });
 });
