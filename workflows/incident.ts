@@ -37,7 +37,7 @@ import {
 } from './definitions';
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
-import { Pager, failureMessage, type PagerHost } from '../src/delivery/pager';
+import { Pager, failureMessage, type PagerHost, type PendingSend } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
 import { runbookApprovalSignal, runbookEndedSignal, runbookEscalateSignal, runbookNoteSignal } from './runbookDefinitions';
 import type { RunbookStart } from '../activities';
@@ -310,12 +310,8 @@ async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promi
   for (;;) {
     await condition(() => incident.runbookMessages.length > 0 && incident.status !== 'resolved');
     const m = incident.runbookMessages.shift()!;
-    // The message is built as the send starts: the view carries this one only for it.
-    incident.approval = m.approval;
-    incident.note = m.note;
     const which = m.approval ? `approval/${m.approval.runId}` : `note/${m.note!.runId}/${m.note!.seq ?? 0}`;
-    pager.update('updated', (p) => keyFor(incident, which, p));
-    incident.approval = incident.note = undefined;
+    pager.update('updated', (p) => keyFor(incident, which, p), m);
   }
 }
 
@@ -486,10 +482,10 @@ async function tellPaged(incident: IncidentState, kind: 'acknowledged' | 'resolv
   );
 }
 
-function sendArgs(incident: IncidentState, send: Send, kind: NotifyArgs['kind']): Omit<NotifyArgs, 'idempotencyKey'> {
+function sendArgs(incident: IncidentState, send: Send & Pick<PendingSend, 'about'>, kind: NotifyArgs['kind']): Omit<NotifyArgs, 'idempotencyKey'> {
   // No timeline: messages never show it, and it would make every notify event in history grow
   // with the incident's age (the audit store has it).
-  return { tenant: incident.input.tenant, receiver: send.receiver, recipient: send.recipient, kind, incident: { ...incident.view(), timeline: [] } };
+  return { tenant: incident.input.tenant, receiver: send.receiver, recipient: send.recipient, kind, incident: { ...incident.view(), ...send.about, timeline: [] } };
 }
 
 /** Stable across retries, replays and continue-as-new: incident id + which send + where to. */

@@ -50,10 +50,8 @@ export class IncidentState {
    */
   partialResolves = 0;
   partialResolvesTold = 0;
-  /** Runbook messages (approval requests, notes) not yet told to the paged conversations; the one being told. */
+  /** Runbook messages (approval requests, notes) not yet told to the paged conversations. */
   runbookMessages: Array<Pick<IncidentView, 'approval' | 'note'>> = [];
-  approval?: IncidentView['approval'];
-  note?: IncidentView['note'];
   /** Runbook runs started for this incident (carried across continue-as-new). */
   runbooks: RunbookRun[] = [];
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
@@ -289,8 +287,6 @@ export class IncidentState {
         advise: this.anomaly?.mode === 'advise' || this.anomaly?.mode === 'enforce',
       },
       commonLabels: labels,
-      ...(this.approval ? { approval: this.approval } : {}),
-      ...(this.note ? { note: this.note } : {}),
       alerts,
       // `incident` is a page a person can open without an API token; a message swaps in the signed
       // incident page when links are signed (src/links/messageLinks.ts).

@@ -1,6 +1,7 @@
 import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { NotifyArgs, NotifyResult } from './notifyActivity';
 import type { Recipient, ThreadRef } from '../notifiers/types';
+import type { IncidentView } from '../incident/view';
 import { NOTICE_RETRY, PAGE_RETRY, REFUSED_TYPES, SEND_HEARTBEAT_TIMEOUT_MS, SEND_START_TO_CLOSE } from './policy';
 
 /**
@@ -38,6 +39,11 @@ export interface PendingSend {
   step?: number;
   /** This send added the receiver to the paged set (so a refusal takes it out again). */
   addedPaged?: boolean;
+  /**
+   * What an update is about beyond the incident's state (a runbook's approval request or note).
+   * Kept with the send: a retry after continue-as-new builds the same message, not a bare update.
+   */
+  about?: Pick<IncidentView, 'approval' | 'note'>;
 }
 
 /** What the pager needs from an incident. */
@@ -45,7 +51,7 @@ export interface PagerHost {
   readonly paged: Map<string, Paged>;
   record(kind: string, details: Record<string, unknown>): void;
   /** The notify activity's arguments for a message of `kind` to `to` (the incident as it is now). */
-  message(to: { receiver: string; recipient?: Recipient }, kind: SendKind): Omit<NotifyArgs, 'idempotencyKey' | 'thread'>;
+  message(to: Pick<PendingSend, 'receiver' | 'recipient' | 'about'>, kind: SendKind): Omit<NotifyArgs, 'idempotencyKey' | 'thread'>;
 }
 
 export function pagedKey(p: { receiver: string; recipient?: { id: string } }): string {
@@ -75,9 +81,9 @@ export class Pager {
    * An update for the conversations that exist (a partial resolve): only receivers that surely got
    * the page and gave back a thread; elsewhere a new message would read as another page.
    */
-  update(kind: SendKind, keyOf: (p: Paged) => string): void {
+  update(kind: SendKind, keyOf: (p: Paged) => string, about?: PendingSend['about']): void {
     for (const p of this.host.paged.values()) {
-      if (p.thread && !p.unconfirmed) this.start({ key: keyOf(p), kind, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' });
+      if (p.thread && !p.unconfirmed) this.start({ key: keyOf(p), kind, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice', ...(about ? { about } : {}) });
     }
   }
 

@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/paths';
+import { INCIDENT_WORKFLOW, alertsSignal, stateQuery } from '../../workflows/definitions';
+import { incidentWorkflowId } from '../../src/incident/ids';
 
 const run = promisify(execFile);
 
@@ -23,6 +25,9 @@ describe('runbooks', () => {
   const tenant = uniqueTenant('rb');
   /** The probe answers 500 for incidents listed here. */
   const failFor = new Set<string>();
+  /** The conversation answers 503 (retry in 30 s) to approval requests of incidents listed here. */
+  const holdApprovalFor = new Set<string>();
+  const taskQueue = `rb-${tenant}`;
 
   let alertmanager: Awaited<ReturnType<typeof startAlertmanager>>;
 
@@ -30,7 +35,10 @@ describe('runbooks', () => {
     // A real Alertmanager for silence-flapping's silences (its own webhook goes nowhere here).
     alertmanager = await startAlertmanager({ webhookUrl: 'http://127.0.0.1:9/unused', token: 'unused' });
     probe = await startReceiver((r) => (failFor.has(JSON.parse(r.body).incident) ? { status: 500, body: 'broken' } : { status: 200, body: '{"ok":true}' }));
-    ops = await startReceiver();
+    ops = await startReceiver((r) => {
+      const m = JSON.parse(r.body);
+      return m.kind === 'updated' && m.incident.approval && holdApprovalFor.has(m.incident.id) ? { status: 503, body: 'busy', headers: { 'retry-after': '30' } } : { status: 200, body: '{"ok":true}' };
+    });
     klaxon = await startTestKlaxon(
       'server:\n  linkSigningKey: "${LINK}"\n' +
       tenantYaml(
@@ -45,6 +53,7 @@ describe('runbooks', () => {
 `,
       ),
       { HOOK: 'hook', API: 'api', URL: ops.url, LINK: 'runbook-link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret' },
+      { KLAXON_TASK_QUEUE: taskQueue },
     );
   });
   afterAll(async () => {
@@ -177,6 +186,36 @@ describe('runbooks', () => {
     expect(plan.stdout).toMatch(/2\. http \{"method":"POST","url":"http:\/\/deploy\.test\/restart"/);
     expect((await api(`/api/v1/incidents/${id}/runbooks`)).body.runs).toEqual([]);
   }, 60_000);
+
+  test('an approval request still on its way when the incident continues as new reaches the conversation as the request it was, with its link', async () => {
+    const groupKey = '{}:{alertname="RunbookApproval",service="can"}';
+    const labels = { alertname: 'RunbookApproval', service: 'can', probe: probe.url };
+    const alertOf = (i: number) => ({ fingerprint: `can-${i}`, status: 'firing' as const, labels, annotations: {}, startsAt: new Date().toISOString() });
+    const handle = await klaxon.client.workflow.start(INCIDENT_WORKFLOW, {
+      taskQueue,
+      workflowId: incidentWorkflowId(tenant, groupKey),
+      args: [{ tenant, groupKey, alerts: [alertOf(0)], commonLabels: labels, receivedAt: new Date().toISOString(), runbooks: true, continueAsNewAfterEvents: 60 }],
+    });
+    const first = await handle.query(stateQuery);
+    holdApprovalFor.add(first.id);
+    const asks = () => ops.received.map((r) => JSON.parse(r.body)).filter((b) => b.incident.id === first.id && b.kind === 'updated');
+    await eventually(async () => asks().length >= 1, 20_000, 'the first try of the approval request');
+    expect(asks()[0].incident.approval).toMatchObject({ runbook: 'test-approval' });
+    // Acknowledged (the request is for the people paged, not a page), the history grows while the
+    // request waits out its Retry-After: the incident continues as new.
+    expect((await api(`/api/v1/incidents/${first.id}/ack`, { actor: 'alice' })).status).toBe(200);
+    for (let i = 1; i <= 30; i++) await handle.signal(alertsSignal, { alerts: [alertOf(i)], receivedAt: new Date().toISOString() });
+    await eventually(async () => (await klaxon.client.workflow.getHandle(handle.workflowId).query(stateQuery)).runId !== first.runId, 20_000, 'continue-as-new');
+    holdApprovalFor.delete(first.id);
+    const told = await eventually(async () => asks().slice(1).at(-1), 40_000, 'the request after continue-as-new');
+    expect(told.text).toMatch(/Runbook test-approval asks for approval/);
+    expect(told.incident.approval).toMatchObject({ runbook: 'test-approval' });
+    const path = told.incident.links.approve.replace('http://localhost:8080', '');
+    const deny = await fetch(`${klaxon.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=deny' });
+    expect(deny.status).toBe(200);
+    await eventually(async () => (await timeline(first.id)).some((e) => e.kind === 'runbook.ended' && e.details.outcome === 'denied'), 20_000, 'the denied run');
+    await api(`/api/v1/incidents/${first.id}/resolve`, { actor: 'alice' });
+  }, 90_000);
 
   test("Slack's Approve button answers a runbook's approval as the Slack user; a forged click is refused", async () => {
     const { incidentId: id } = await fire('RunbookApproval', 'queue');
