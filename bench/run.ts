@@ -23,6 +23,7 @@ const SECTIONS: Section[] = [
   { name: 'models', title: 'Anomaly models', run: async () => callExport(await import('./models'), 'benchModels') },
   { name: 'notifiers', title: 'Notifiers', run: async () => callExport(await import('./notifiers'), 'benchNotifiers') },
   { name: 'escalation', title: 'Escalation timers', run: async () => callExport(await import('./escalation'), 'benchEscalation') },
+  { name: 'runbooks', title: 'Runbooks', run: async () => callExport(await import('./runbooks'), 'benchRunbooks') },
 ];
 /** The section whose failure fails the run (the others are owned elsewhere and reported only). */
 const REQUIRED = 'ingest';
