@@ -5,6 +5,7 @@ import type { RunbookSet } from '../src/runbook/load';
 import type { RunbookMode } from '../src/runbook/define';
 import type { TimelineEntry } from '../src/incident/view';
 import { matchesAll } from '../src/routing/matchers';
+import { onCallAt } from '../src/oncall/schedule';
 import { runbookDuration, runbookRuns } from '../src/metrics';
 import { runbookRunId, type RunbookOutcome } from '../workflows/runbookDefinitions';
 
@@ -44,6 +45,27 @@ function tenantRunbookSettings(config: ConfigStore, tenant: string): { enabled: 
  */
 export function createRunbookRunActivities(deps: { config: ConfigStore; incidents: IncidentStore; runbookStore?: RunbookStore; runbookSet?: RunbookSet }) {
   return {
+    /**
+     * Who may answer an approval that names its approvers: the users as named, and whoever is on
+     * call in the schedules at `at`; unknown names and empty shifts are reported, not thrown.
+     */
+    async resolveApprovers(args: { tenant: string; users: string[]; schedules: string[]; at: string }): Promise<{ approvers: string[]; unreachable: Array<{ who: string; reason: string }> }> {
+      const t = deps.config.tenant(args.tenant);
+      if (!t) throw new Error(`unknown tenant ${args.tenant}`);
+      const approvers = new Set<string>();
+      const unreachable: Array<{ who: string; reason: string }> = [];
+      for (const u of args.users) {
+        if (t.users[u]) approvers.add(u);
+        else unreachable.push({ who: u, reason: 'unknown user' });
+      }
+      for (const s of args.schedules) {
+        const schedule = t.schedules[s];
+        const shift = schedule ? onCallAt(schedule, new Date(args.at)) : undefined;
+        if (shift) approvers.add(shift.user);
+        else unreachable.push({ who: `schedule ${s}`, reason: schedule ? 'nobody is on call' : 'unknown schedule' });
+      }
+      return { approvers: [...approvers], unreachable };
+    },
     /** Decides and claims the runs to start; idempotent (a retry finds its own claims). */
     async matchRunbooks(args: MatchArgs): Promise<RunbookMatch> {
       const out: RunbookMatch = { start: [], skipped: [] };

@@ -137,6 +137,9 @@ const PARTIAL_RESOLVE_UPDATES = 'klaxon-partial-resolve-updates';
  */
 const RUNBOOKS = 'klaxon-runbooks';
 
+/** patched() id: a runbook's approval request that names its approvers is also sent to each of them directly. */
+const RUNBOOK_APPROVERS = 'klaxon-runbook-approvers';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -312,6 +315,12 @@ async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promi
     const m = incident.runbookMessages.shift()!;
     const which = m.approval ? `approval/${m.approval.runId}` : `note/${m.note!.runId}/${m.note!.seq ?? 0}`;
     pager.update('updated', (p) => keyFor(incident, which, p), m);
+    // Named approvers hear of it directly too, each with a link of their own.
+    if (m.approval?.approvers?.length && patched(RUNBOOK_APPROVERS)) {
+      const { sends, unreachable } = await resolveRecipients({ tenant: incident.input.tenant, targets: { receivers: [], users: m.approval.approvers, schedules: [] }, at: new Date().toISOString() });
+      for (const u of unreachable) incident.record(new Date(), 'notify.unreachable', 'klaxon', { ...u, approval: m.approval.runId });
+      pager.tell(sends, 'updated', (s) => keyFor(incident, which, s), m);
+    }
   }
 }
 

@@ -38,7 +38,7 @@ const steps = proxyActivities<RunbookStepActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
 });
 // The run's timeline rows and its end: regular activities, so a thrown-away task writes nothing.
-const { recordRunbookEvents, endRunbookRun } = proxyActivities<KlaxonActivities>({
+const { recordRunbookEvents, endRunbookRun, resolveApprovers } = proxyActivities<KlaxonActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
@@ -70,6 +70,11 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookOutco
       validator: (d) => {
         if (view.status !== 'awaiting approval') throw ApplicationFailure.create({ message: `${input.runbook} is not waiting for an approval (${view.status})`, type: RUNBOOK_CONFLICT, nonRetryable: true });
         if (!d || typeof d.actor !== 'string' || !d.actor) throw ApplicationFailure.create({ message: 'actor: who decides is required', type: RUNBOOK_CONFLICT, nonRetryable: true });
+        const approvers = view.approval?.approvers;
+        if (approvers && !d.override && !(d.approver && approvers.includes(d.approver))) {
+          const who = approvers.length ? approvers.join(', ') : 'an admin (nobody named could be reached)';
+          throw ApplicationFailure.create({ message: `only ${who} may answer this request${d.approver ? `, not ${d.approver}` : ''}`, type: RUNBOOK_CONFLICT, nonRetryable: true });
+        }
       },
     },
   );
@@ -98,13 +103,15 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookOutco
   const approve = async (o: ApproveOptions): Promise<boolean> => {
     const ms = durationOf(o.timeout, 'approve.timeout', DEFAULT_APPROVAL_MS);
     decision = undefined;
+    // Named approvers are known before the request is open: nobody else's answer may slip in first.
+    const approvers = o.from ? await namedApprovers(o.from) : undefined;
     view.status = 'awaiting approval';
-    view.approval = { reason: o.reason, until: new Date(Date.now() + ms).toISOString() };
-    log.record('runbook.approval.asked', 'klaxon', { reason: o.reason, timeout: o.timeout ?? '30m' });
-    // The people paged hear of it in their conversation, with a signed approve/deny link.
+    view.approval = { reason: o.reason, until: new Date(Date.now() + ms).toISOString(), ...(approvers ? { approvers } : {}) };
+    log.record('runbook.approval.asked', 'klaxon', { reason: o.reason, timeout: o.timeout ?? '30m', ...(approvers ? { approvers } : {}) });
+    // The people paged (and those named) hear of it, with a signed approve/deny link.
     if (patched(APPROVAL_NOTICES)) {
       await getExternalWorkflowHandle(input.incidentWorkflowId)
-        .signal(runbookApprovalSignal, { runId, runbook: input.runbook, reason: o.reason, until: view.approval.until })
+        .signal(runbookApprovalSignal, { runId, runbook: input.runbook, reason: o.reason, until: view.approval.until, ...(approvers ? { approvers } : {}) })
         .catch(() => undefined);
     }
     const answered = await condition(() => decision !== undefined, ms);
@@ -119,6 +126,11 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookOutco
     if (onTimeout === 'skip') return false;
     if (onTimeout === 'escalate') await escalate(`no approval for ${input.runbook} within ${o.timeout ?? '30m'}`);
     throw new Denied('nobody (approval timed out)');
+  };
+  const namedApprovers = async (from: NonNullable<ApproveOptions['from']>): Promise<string[]> => {
+    const r = await resolveApprovers({ tenant: input.incident.tenant, users: from.users ?? [], schedules: from.schedules ?? [], at: new Date().toISOString() });
+    for (const u of r.unreachable) log.record('runbook.approval.unreachable', 'klaxon', u);
+    return r.approvers;
   };
   const escalate = async (reason: string) => {
     log.record('runbook.escalated', 'klaxon', { reason });

@@ -22,14 +22,18 @@ export interface RunbookDecision {
   actor: string;
   approve: boolean;
   note?: string;
+  /** The tenant user the answer is verified to come from (a personal link, a Slack user matched by id). */
+  approver?: string;
+  /** An admin's answer (the API): counts whoever the request names. */
+  override?: boolean;
 }
 
 export interface RunbookView {
   runId: string;
   runbook: string;
   status: 'running' | 'awaiting approval' | RunbookOutcome;
-  /** The pending approval's reason, while one is asked. */
-  approval?: { reason: string; until: string };
+  /** The pending approval's reason, while one is asked, and who may answer it (unset: anyone paged). */
+  approval?: { reason: string; until: string; approvers?: string[] };
   step?: string;
 }
 
@@ -40,7 +44,7 @@ export const runbookStateQuery = defineQuery<RunbookView>('runbookState');
 /** From a run to its incident: escalate now (a runbook's `escalate` step, or an approval timeout). */
 export const runbookEscalateSignal = defineSignal<[{ runId: string; reason: string }]>('runbookEscalate');
 /** From a run to its incident: ask the people paged to approve (in their conversation, with a signed link). */
-export const runbookApprovalSignal = defineSignal<[{ runId: string; runbook: string; reason: string; until: string }]>('runbookApproval');
+export const runbookApprovalSignal = defineSignal<[{ runId: string; runbook: string; reason: string; until: string; approvers?: string[] }]>('runbookApproval');
 /** From a run to its incident: a message for the paged conversations (the runbook's `notify` step; `seq` numbers the run's notes). */
 export const runbookNoteSignal = defineSignal<[{ runId: string; runbook: string; text: string; seq?: number }]>('runbookNote');
 /** From a run to its incident: it ended (the incident's timeline and "resolved after runbook X"). */

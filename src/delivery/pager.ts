@@ -87,6 +87,19 @@ export class Pager {
     }
   }
 
+  /**
+   * A message for people who are not (or not surely) in the conversation, e.g. a runbook's named
+   * approvers: a new message to each, never a page (it does not join the paged set).
+   */
+  tell(sends: Array<{ receiver: string; recipient?: Recipient }>, kind: SendKind, keyOf: (s: { receiver: string; recipient?: Recipient }) => string, about?: PendingSend['about']): void {
+    for (const s of sends) {
+      const p = this.host.paged.get(pagedKey(s));
+      // Already told in their thread by update().
+      if (p?.thread && !p.unconfirmed) continue;
+      this.start({ key: keyOf(s), kind, receiver: s.receiver, recipient: s.recipient, purpose: 'notice', ...(about ? { about } : {}) });
+    }
+  }
+
   /** Someone acted: pages still in flight are cancelled (their receivers stay "maybe paged"); notices go on. */
   cancelPages(): void {
     for (const { send, scope } of this.inFlight.values()) if (send.purpose === 'page') scope.cancel();

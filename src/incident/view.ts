@@ -56,8 +56,11 @@ export interface IncidentView {
   /** Anomaly scoring of this incident; `advise` is true when the tenant wants it shown in messages. */
   anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; advise: boolean };
   commonLabels: Record<string, string>;
-  /** Set on the message that asks the paged people to approve a runbook run (kind `updated`). */
-  approval?: { runId: string; runbook: string; reason: string; until: string };
+  /**
+   * Set on the message that asks for a runbook run's approval (kind `updated`); `approvers` (tenant
+   * user ids) when only they may answer.
+   */
+  approval?: { runId: string; runbook: string; reason: string; until: string; approvers?: string[] };
   /** Set on a runbook's `notify` message to the paged conversations (kind `updated`). */
   note?: { runId: string; runbook: string; text: string; seq?: number };
   alerts: AlertView[];

@@ -31,7 +31,8 @@ export function messageLinks(
     incident: `${server.publicUrl}/i/${signLink(claims('view', now + server.pageLinkTtl), key)}`,
     // Nothing left to acknowledge once it resolved.
     ...(to.kind !== 'resolved' ? { ack: `${server.publicUrl}/a/${signLink(claims('ack', now + server.linkTtl), key)}` } : {}),
-    // A runbook's approval request: answered once, until the request times out.
-    ...(incident.approval ? { approve: `${server.publicUrl}/r/${signLink({ ...claims('approve', Date.parse(incident.approval.until)), r: incident.approval.runId }, key)}` } : {}),
+    // A runbook's approval request: answered once, until the request times out; when it names its
+    // approvers, only their own messages carry a link (signed for them).
+    ...(incident.approval && (!incident.approval.approvers || (to.recipient && incident.approval.approvers.includes(to.recipient.id))) ? { approve: `${server.publicUrl}/r/${signLink({ ...claims('approve', Date.parse(incident.approval.until)), r: incident.approval.runId }, key)}` } : {}),
   };
 }

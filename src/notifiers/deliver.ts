@@ -56,7 +56,12 @@ function fitText(message: NotificationMessage, max: number | undefined): Notific
  * is sent.
  */
 function onlyInThread(m: NotificationMessage): boolean {
-  return m.kind === 'updated';
+  return m.kind === 'updated' && !personalRequest(m);
+}
+
+/** A runbook's approval request to a named approver who has no thread of the incident: a new message to them. */
+function personalRequest(m: NotificationMessage): boolean {
+  return m.kind === 'updated' && !!m.incident.approval && !!m.recipient && !m.thread;
 }
 
 /**
@@ -92,6 +97,10 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
   if (inThreadOnly && !(req.message.thread && notifier.update)) {
     const why = req.message.thread ? `${channel} cannot change what it sent` : 'no thread from an earlier send';
     return { skipped: true, response: `not sent: no conversation to update (${why})` };
+  }
+
+  if (personalRequest(req.message) && !notifier.directMessages) {
+    return { skipped: true, response: `not sent: a new ${channel} message would be another incident, not a request to a person` };
   }
 
   const admission = breakers.admit(tenant, receiverName, settings);

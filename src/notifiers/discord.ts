@@ -69,6 +69,7 @@ async function post(c: DiscordConfig, m: NotificationMessage, ctx: NotifierConte
 
 export const discordNotifier: Notifier<'discord'> = {
   type: 'discord',
+  directMessages: true,
   maxTextLength: DISCORD_LIMITS.description,
   // Discord webhooks allow about 5 requests per 2 seconds.
   defaultRateLimit: { per: 5, everyMs: 2000 },

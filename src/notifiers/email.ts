@@ -93,6 +93,7 @@ async function sendMail(c: EmailConfig, m: NotificationMessage, replyTo?: Thread
 
 export const emailNotifier: Notifier<'email'> = {
   type: 'email',
+  directMessages: true,
   repageInThread: true,
   maxTextLength: TEXT_MAX,
   async send(c, m) {

@@ -57,6 +57,7 @@ async function post(c: GoogleChatConfig, m: NotificationMessage, ctx: NotifierCo
 
 export const googlechatNotifier: Notifier<'googlechat'> = {
   type: 'googlechat',
+  directMessages: true,
   repageInThread: true,
   maxTextLength: TEXT_MAX,
   // Google Chat: one message per second per space.

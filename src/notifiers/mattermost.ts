@@ -9,6 +9,7 @@ const TEXT_MAX = 16_000;
 
 export const mattermostNotifier: Notifier<'mattermost'> = {
   type: 'mattermost',
+  directMessages: true,
   maxTextLength: TEXT_MAX,
   async send(c, m, ctx) {
     const url = c.url.reveal();

@@ -12,6 +12,7 @@ const TEXT_MAX = 5000;
 
 export const rocketchatNotifier: Notifier<'rocketchat'> = {
   type: 'rocketchat',
+  directMessages: true,
   maxTextLength: TEXT_MAX,
   async send(c, m, ctx) {
     const url = c.url.reveal();

@@ -111,6 +111,7 @@ async function postWebhook(c: SlackConfig, m: NotificationMessage, ctx: Notifier
 
 export const slackNotifier: Notifier<'slack'> = {
   type: 'slack',
+  directMessages: true,
   repageInThread: true,
   maxTextLength: SECTION_MAX,
   // Slack allows about one message per second per channel (short bursts tolerated).

@@ -61,6 +61,7 @@ export function messageCard(m: NotificationMessage) {
 
 export const teamsNotifier: Notifier<'teams'> = {
   type: 'teams',
+  directMessages: true,
   maxTextLength: TEXT_MAX,
   async send(c: TeamsConfig, m, ctx) {
     const url = c.url.reveal();

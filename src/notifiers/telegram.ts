@@ -64,6 +64,7 @@ async function sendMessage(c: TelegramConfig, m: NotificationMessage, ctx: Notif
 
 export const telegramNotifier: Notifier<'telegram'> = {
   type: 'telegram',
+  directMessages: true,
   repageInThread: true,
   maxTextLength: TELEGRAM_TEXT_MAX,
   // Telegram: avoid more than one message per second in a chat.

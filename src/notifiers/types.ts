@@ -74,6 +74,12 @@ export interface Notifier<T extends ReceiverType = ReceiverType> {
   repageInThread?: boolean;
   /** Vendor default rate limit when the receiver config sets none. */
   defaultRateLimit?: { per: number; everyMs: number };
+  /**
+   * A new message here reads as a message to a person, not as a new incident or ticket: a runbook's
+   * approval request reaches a named approver with no thread of the incident this way. Unset for
+   * incident tools (a new alert or ticket would be another page).
+   */
+  directMessages?: boolean;
   send(config: ReceiverOf<T>, message: NotificationMessage, ctx: NotifierContext): Promise<DeliveryResult>;
   update?(config: ReceiverOf<T>, message: NotificationMessage & { thread: ThreadRef }, ctx: NotifierContext): Promise<DeliveryResult>;
 }

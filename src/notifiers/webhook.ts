@@ -58,6 +58,7 @@ async function post(config: ReceiverOf<'webhook'>, message: NotificationMessage,
 
 export const webhookNotifier: Notifier<'webhook'> = {
   type: 'webhook',
+  directMessages: true,
   send: post,
   update: post,
 };

@@ -78,6 +78,12 @@ export interface ApproveOptions {
   timeout?: string;
   /** On timeout: `abort` the run (default), `skip` (approve() returns false), or `escalate` the incident and abort. */
   onTimeout?: 'abort' | 'skip' | 'escalate';
+  /**
+   * Who may answer (the tenant's users, and whoever is on call in the schedules named): each hears
+   * of it directly, with a link of their own, and nobody else's answer counts (a Slack click is
+   * matched to a user by their `slack` id; the API answers as an admin). Default: whoever is paged.
+   */
+  from?: { users?: string[]; schedules?: string[] };
 }
 
 export interface SilenceOptions {

@@ -15,7 +15,7 @@ export const DEFAULT_TEMPLATES = {
     '{{else if (eq kind "acknowledged")}}Acknowledged by {{incident.acknowledgedBy}}: {{incident.title}}{{#if incident.snoozedUntil}} (snoozed until {{incident.snoozedUntil}}){{/if}}.',
     '{{else}}{{#if incident.note}}Runbook {{incident.note.runbook}}: {{incident.note.text}}',
     'Firing:',
-    '{{else if incident.approval}}Runbook {{incident.approval.runbook}} asks for approval (until {{incident.approval.until}}): {{incident.approval.reason}}{{#if incident.links.approve}}',
+    '{{else if incident.approval}}Runbook {{incident.approval.runbook}} asks {{#if incident.approval.approvers}}{{join incident.approval.approvers ", "}} {{/if}}for approval (until {{incident.approval.until}}): {{incident.approval.reason}}{{#if incident.links.approve}}',
     'Approve or deny: {{incident.links.approve}}{{/if}}',
     'Firing:',
     '{{else if (eq kind "updated")}}Update: {{resolvedCount}} of {{alertCount}} alerts resolved: {{incident.title}}. Still firing:',

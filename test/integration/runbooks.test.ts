@@ -22,6 +22,8 @@ describe('runbooks', () => {
   let klaxon: Klaxon;
   let probe: Awaited<ReturnType<typeof startReceiver>>;
   let ops: Awaited<ReturnType<typeof startReceiver>>;
+  /** People's own channel (userChannels.email): named approvers hear of a request here. */
+  let people: Awaited<ReturnType<typeof startReceiver>>;
   const tenant = uniqueTenant('rb');
   /** The probe answers 500 for incidents listed here. */
   const failFor = new Set<string>();
@@ -39,12 +41,21 @@ describe('runbooks', () => {
       const m = JSON.parse(r.body);
       return m.kind === 'updated' && m.incident.approval && holdApprovalFor.has(m.incident.id) ? { status: 503, body: 'busy', headers: { 'retry-after': '30' } } : { status: 200, body: '{"ok":true}' };
     });
+    people = await startReceiver();
     klaxon = await startTestKlaxon(
       'server:\n  linkSigningKey: "${LINK}"\n' +
       tenantYaml(
         tenant,
-        `    receivers:
+        `    users:
+      alice: { name: Alice, email: alice@example.com, slack: U0ALICE }
+      bob: { name: Bob, email: bob@example.com, slack: U0BOB }
+      carol: { name: Carol, email: carol@example.com }
+    schedules:
+      db-oncall: { timeZone: UTC, layers: [{ users: [carol], rotation: 1w, start: "2024-01-01" }] }
+    userChannels: { email: people }
+    receivers:
       ops: { type: webhook, url: "\${URL}" }
+      people: { type: webhook, url: "\${PEOPLE}" }
     escalationPolicies:
       p: { steps: [{ notify: { receivers: [ops] } }, { wait: 1h }, { notify: { receivers: [ops] } }, { wait: 1h }] }
     defaultPolicy: p
@@ -52,13 +63,13 @@ describe('runbooks', () => {
     slack: { signingSecret: "\${SLACK_SIGNING}" }
 `,
       ),
-      { HOOK: 'hook', API: 'api', URL: ops.url, LINK: 'runbook-link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret' },
+      { HOOK: 'hook', API: 'api', URL: ops.url, PEOPLE: people.url, LINK: 'runbook-link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret' },
       { KLAXON_TASK_QUEUE: taskQueue },
     );
   });
   afterAll(async () => {
     await klaxon?.stop();
-    await Promise.all([probe?.close(), ops?.close(), alertmanager?.stop()]);
+    await Promise.all([probe?.close(), ops?.close(), people?.close(), alertmanager?.stop()]);
   });
 
   const api = async (path: string, body?: unknown) => {
@@ -68,6 +79,16 @@ describe('runbooks', () => {
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, body: (await res.json()) as any };
+  };
+  /** A signed click on a runbook button in Slack, by the Slack user `userId`. */
+  const slackClick = (runId: string, user: { id: string; username: string }, secret = 'slack-signing-secret', action = 'klaxon.runbook.approve') => {
+    const body = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user, actions: [{ action_id: action, value: runId }] }))}`;
+    const ts = Math.floor(Date.now() / 1000);
+    return fetch(`${klaxon.url}/integrations/slack/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': 'v0=' + createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex') },
+      body,
+    });
   };
   const timeline = async (id: string): Promise<Entry[]> => (await api(`/api/v1/incidents/${id}`)).body.timeline ?? [];
   const calls = (id: string) => probe.received.filter((r) => JSON.parse(r.body).incident === id);
@@ -217,18 +238,41 @@ describe('runbooks', () => {
     await api(`/api/v1/incidents/${first.id}/resolve`, { actor: 'alice' });
   }, 90_000);
 
+  test('an approval that names its approvers reaches each of them with a link of their own; nobody else can answer it', async () => {
+    const { incidentId: id } = await fire('RunbookApprovers', 'node1');
+    const asked = await eventually(async () => (await timeline(id)).find((e) => e.kind === 'runbook.approval.asked'), 20_000, 'the approval request');
+    expect(asked.details.approvers).toEqual(['alice', 'carol']);
+    expect((await timeline(id)).find((e) => e.kind === 'runbook.approval.unreachable')!.details).toMatchObject({ who: 'nobody', reason: 'unknown user' });
+    // Each approver in their own channel, with a link signed for them; the paged conversation is told who decides, without a link.
+    const direct = await eventually(async () => {
+      const m = people.messages().filter((b) => b.incident.id === id && b.incident.approval);
+      return m.length >= 2 ? m : undefined;
+    }, 20_000, 'the approvers told');
+    expect(direct.map((m) => m.recipient.id).sort()).toEqual(['alice', 'carol']);
+    for (const m of direct) expect(m.text).toContain(m.incident.links.approve);
+    const inThread = await eventually(async () => ops.messages().find((b) => b.incident.id === id && b.incident.approval), 20_000, 'the conversation told');
+    expect(inThread.text).toMatch(/Runbook test-approvers asks alice, carol for approval/);
+    expect(inThread.incident.links.approve).toBeUndefined();
+    // Bob is a tenant user, but not named; a Slack user Klaxon does not know is nobody.
+    const runId = `runbook/${id}/test-approvers/1`;
+    expect(((await (await slackClick(runId, { id: 'U0BOB', username: 'bob' })).json()) as { text: string }).text).toBe(`Not done: only alice, carol may answer this request, not bob`);
+    expect(((await (await slackClick(runId, { id: 'U0EVE', username: 'eve' })).json()) as { text: string }).text).toBe(`Not done: only alice, carol may answer this request`);
+    const carols = direct.find((m) => m.recipient.id === 'carol')!.incident.links.approve.replace('http://localhost:8080', '');
+    const ok = await fetch(`${klaxon.url}${carols}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    expect(await ok.text()).toMatch(/approved by carol/);
+    const t = await eventually(async () => {
+      const x = await timeline(id);
+      return x.some((e) => e.kind === 'runbook.ended') ? x : undefined;
+    }, 20_000, 'the approved run');
+    expect(t.find((e) => e.kind === 'runbook.approved')!.actor).toBe('carol');
+    expect(t.find((e) => e.kind === 'runbook.ended')!.details).toMatchObject({ outcome: 'succeeded', detail: 'drained' });
+    expect(calls(id)).toHaveLength(1);
+  }, 60_000);
+
   test("Slack's Approve button answers a runbook's approval as the Slack user; a forged click is refused", async () => {
     const { incidentId: id } = await fire('RunbookApproval', 'queue');
     await eventually(async () => (await timeline(id)).some((e) => e.kind === 'runbook.approval.asked'), 20_000, 'the approval request');
-    const payload = { type: 'block_actions', user: { id: 'U123', username: 'dave' }, actions: [{ action_id: 'klaxon.runbook.approve', value: `runbook/${id}/test-approval/1` }] };
-    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    const ts = Math.floor(Date.now() / 1000);
-    const click = (secret: string) =>
-      fetch(`${klaxon.url}/integrations/slack/actions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': 'v0=' + createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex') },
-        body,
-      });
+    const click = (secret: string) => slackClick(`runbook/${id}/test-approval/1`, { id: 'U123', username: 'dave' }, secret);
     expect((await click('wrong-secret')).status).toBe(401);
     const ok = await click('slack-signing-secret');
     expect(ok.status).toBe(200);

@@ -13,7 +13,7 @@ describe('loading runbooks', () => {
   test('the shipped examples and the test runbooks load, by name, with their matchers', () => {
     const set = loadRunbooks(runbookDirs(TEST_RUNBOOKS));
     expect(set.errors).toEqual([]);
-    expect([...set.byName.keys()].sort()).toEqual(['restart-service', 'scale-up', 'silence-flapping', 'test-approval', 'test-probe']);
+    expect([...set.byName.keys()].sort()).toEqual(['restart-service', 'scale-up', 'silence-flapping', 'test-approval', 'test-approvers', 'test-probe']);
     expect(set.byName.get('restart-service')!.timeoutMs).toBe(30 * 60_000);
     expect(set.byName.get('test-probe')!.matchers).toEqual([{ name: 'alertname', op: '=', value: 'RunbookProbe' }]);
   });

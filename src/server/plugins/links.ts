@@ -92,7 +92,7 @@ export const linksPlugin: FastifyPluginAsync = async (app) => {
     const claimed = await app.klaxon.db.pool.query('INSERT INTO used_links (token_hash, incident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [hash, incident.id]);
     if (!claimed.rowCount) return reply.code(410).send(line('Klaxon', `${incident.title}: this link has already been used.`));
     const actor = claims.u ?? 'approval link';
-    const out = await sendUpdate(app.klaxon.temporal, app.klaxon.temporal.workflow.getHandle(claims.r ?? ''), runbookDecisionUpdate, { actor, approve: decision === 'approve' }, `${decision} of ${claims.r}`);
+    const out = await sendUpdate(app.klaxon.temporal, app.klaxon.temporal.workflow.getHandle(claims.r ?? ''), runbookDecisionUpdate, { actor, approve: decision === 'approve', ...(claims.u ? { approver: claims.u } : {}) }, `${decision} of ${claims.r}`);
     if (!out.ok && out.unavailable) {
       // Not confirmed: give the link back so the person can press again.
       await app.klaxon.db.pool.query('DELETE FROM used_links WHERE token_hash = $1', [hash]).catch(() => undefined);

@@ -30,7 +30,10 @@ export const slackPlugin: FastifyPluginAsync = async (app) => {
     if (!incident || incident.tenant !== tenant) return reply.code(404).send({ error: 'not found', message: 'no such incident' });
     if (action.action === 'runbookApprove' || action.action === 'runbookDeny') {
       const approve = action.action === 'runbookApprove';
-      const out = await sendUpdate(app.klaxon.temporal, app.klaxon.temporal.workflow.getHandle(action.runId!), runbookDecisionUpdate, { actor: `slack:${action.user}`, approve }, `${approve ? 'approval' : 'denial'} of ${action.runId}`);
+      // The tenant user whose `slack` id clicked: a request that names its approvers counts only theirs.
+      const approver = Object.entries(app.klaxon.config.config.tenants[tenant].users).find(([, u]) => u.slack === action.userId)?.[0];
+      const decision = { actor: `slack:${action.user}`, approve, ...(approver ? { approver } : {}) };
+      const out = await sendUpdate(app.klaxon.temporal, app.klaxon.temporal.workflow.getHandle(action.runId!), runbookDecisionUpdate, decision, `${approve ? 'approval' : 'denial'} of ${action.runId}`);
       return { response_type: 'ephemeral', replace_original: false, text: out.ok ? `${action.runId}: ${approve ? 'approved' : 'denied'}` : `Not done: ${out.message}` };
     }
     const name = action.action;
