@@ -69,7 +69,7 @@ describe('tenant configuration', () => {
     const problems = r.ok ? [] : r.problems;
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
     expect(byPath['tenants.acme.webhook.token']).toMatch(/\$\{ENV_VAR\} reference, not written inline/);
-    expect(byPath['tenants.acme.api.token']).toBe('env var ACME_API is not set');
+    expect(byPath['tenants.acme.api.token']).toBe('env var ACME_API is not set (nor ACME_API_FILE)');
     expect(byPath['tenants.acme.escalationPolicies.standard.steps.1.wait']).toMatch(/not a duration/);
     // Schema errors come first; cross-references are checked once the shape is right.
     const fixedShape = parseConfig(broken.replace('"hunter2-inline"', '"${ACME_TOKEN}"').replace('wait: soon', 'wait: 15m'), env);
