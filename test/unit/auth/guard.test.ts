@@ -48,6 +48,18 @@ describe('guarding the API', () => {
     };
     await expect(start()).rejects.toThrow('POST /api/v1/forgotten: every /api route declares the permission it needs (config.permission: read | write | escalate | admin)');
 
+    // fastify's automatic HEAD route for a GET is guarded like the GET.
+    const guarded = Fastify();
+    installApiAuth(guarded, new Authenticator(new ConfigStore(r.config), quietLog().log));
+    guarded.get('/api/v1/guarded', { config: { permission: 'read' } }, async () => 'ok');
+    const url = `${await guarded.listen({ port: 0, host: '127.0.0.1' })}/api/v1/guarded`;
+    try {
+      for (const method of ['GET', 'HEAD']) expect((await fetch(url, { method })).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: 'Bearer shared-api-token' } })).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+
     const typo = Fastify();
     installApiAuth(typo, new Authenticator(new ConfigStore(r.config), quietLog().log));
     expect(() => typo.get('/api/v1/x', { config: { permission: 'reed' as 'read' } }, async () => 'ok')).toThrow('GET /api/v1/x: config.permission "reed" is not one of read, write, escalate, admin');
