@@ -1,8 +1,11 @@
-/** The REST API as the CLI uses it: KLAXON_URL (default http://127.0.0.1:8080) and KLAXON_TOKEN. */
+/**
+ * The REST API as the CLI uses it: KLAXON_URL (default http://127.0.0.1:8080) and KLAXON_TOKEN, sent
+ * as is; the server decides who the caller is and what it may do.
+ */
 export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const base = process.env.KLAXON_URL ?? 'http://127.0.0.1:8080';
   const token = process.env.KLAXON_TOKEN;
-  if (!token) throw new Error('set KLAXON_TOKEN to the tenant API token');
+  if (!token) throw new Error('set KLAXON_TOKEN to your API token (`klaxon token issue`)');
   const res = await fetch(base + path, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },

@@ -14,6 +14,7 @@ const USAGE = `usage: klaxon <command>
   runbook list|run|approve|deny|cancel ...          runbooks (klaxon runbook for details)
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
   model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
+  token issue|keygen ...     per-user API tokens (klaxon token for details)
 `;
 
 // Heavy commands (TensorFlow.js, vendor clients) are required lazily so `klaxon ack` starts fast.
@@ -33,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return (require('./commands/oncall') as typeof import('./commands/oncall')).oncall(args);
     case 'runbook':
       return (require('./commands/runbook') as typeof import('./commands/runbook')).runbook(args);
+    case 'token':
+      return (require('./commands/token') as typeof import('./commands/token')).token(args);
     case 'test-receiver':
       return (require('./commands/testReceiver') as typeof import('./commands/testReceiver')).testReceiver(args);
     case 'model': {

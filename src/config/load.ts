@@ -83,6 +83,9 @@ function checkTemplates(problems: Problems, path: string, templates: Record<stri
 /** Checks what a schema cannot: that names used in one place are defined in another. */
 export function crossCheck(config: KlaxonConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  config.server.auth.oidc.forEach((p, i) => {
+    if (p.tenant !== undefined && !Object.hasOwn(config.tenants, p.tenant)) problems.push({ path: `server.auth.oidc.${i}.tenant`, message: `unknown tenant "${p.tenant}"` });
+  });
   for (const [tenantName, t] of Object.entries(config.tenants)) {
     const at = `tenants.${tenantName}`;
     if (!Object.hasOwn(t.escalationPolicies, t.defaultPolicy)) {

@@ -5,6 +5,7 @@ import { receiverSchema } from './receivers';
 import { restrictSchema, scheduleSchema, timeZone, userSchema } from './schedules';
 import { anomalySchema } from './anomaly';
 import { runbooksSchema } from './runbooks';
+import { authSchema } from './auth';
 
 /** The one source of Klaxon's configuration types: every type below is inferred from a schema. */
 
@@ -104,7 +105,10 @@ export const tenantSchema = z
   .object({
     /** Bearer token Alertmanager sends to POST /webhook/:tenant. */
     webhook: z.object({ token: secret() }).strict(),
-    /** Bearer token for the REST API and CLI (per-user JWT with permissions comes later). */
+    /**
+     * Deprecated: one shared bearer token for the REST API and CLI, with every permission and the
+     * actor `api-token`. Per-user tokens (`klaxon token issue`, or OIDC) replace it (server.auth).
+     */
     api: z.object({ token: secret() }).strict(),
     /** Slack app of this tenant: its signing secret verifies button clicks (POST /integrations/slack/actions). */
     slack: z.object({ signingSecret: secret() }).strict().optional(),
@@ -147,6 +151,8 @@ export const serverSchema = z
     pageLinkTtl: duration().prefault('30d'),
     /** Base URL of the Temporal Web UI, for "open workflow" links. */
     temporalUiUrl: z.string().url().default('http://localhost:8233'),
+    /** API authentication: Klaxon's token signing keys and trusted identity providers (OIDC). */
+    auth: authSchema.prefault({}),
   })
   .strict();
 

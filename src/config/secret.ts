@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -51,13 +52,34 @@ export function secret() {
       ctx.addIssue({ code: 'custom', message: 'secrets must be an ${ENV_VAR} reference, not written inline' });
       return z.NEVER;
     }
-    const value = currentEnv[m[1]];
-    if (value === undefined || value === '') {
-      ctx.addIssue({ code: 'custom', message: `env var ${m[1]} is not set` });
+    const found = envValue(m[1]);
+    if ('problem' in found) {
+      ctx.addIssue({ code: 'custom', message: found.problem });
       return z.NEVER;
     }
-    return new Secret(m[1], value);
+    return new Secret(m[1], found.value);
   });
+}
+
+/**
+ * `${NAME}` is NAME's value, or else the contents of the file NAME_FILE names (Docker and Kubernetes
+ * secrets are mounted as files, and a multi-line PEM key is awkward in a variable). One trailing
+ * newline is dropped: files written by editors and `echo` end with one.
+ */
+function envValue(name: string): { value: string } | { problem: string } {
+  const direct = currentEnv[name];
+  if (direct !== undefined && direct !== '') return { value: direct };
+  const file = currentEnv[`${name}_FILE`];
+  if (file === undefined || file === '') return { problem: `env var ${name} is not set (nor ${name}_FILE)` };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    // The path is configuration, not the secret: naming it helps whoever mounts the file.
+    return { problem: `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  const value = text.replace(/\r?\n$/, '');
+  return value === '' ? { problem: `${name}_FILE: ${file} is empty` } : { value };
 }
 
 /** Collects every secret value in a tree, so errors and logs can scrub them (see redact()). */

@@ -17,7 +17,8 @@ import {
  * What people do to an incident (API, CLI, Slack buttons, one-click links), as Temporal updates:
  * the caller gets the new state or a clear refusal ("already resolved").
  */
-const actor = { actor: z.string().min(1).max(200), note: z.string().max(2000).optional() };
+// `actor` is accepted (old clients send it) and ignored: the API records the token's subject.
+const actor = { actor: z.string().max(200).optional(), note: z.string().max(2000).optional() };
 const actorBody = z.object(actor).strict();
 const snoozeBody = z
   .object({
@@ -40,7 +41,8 @@ export const ACTIONS = [
 ] as const;
 
 export type ActionName = (typeof ACTIONS)[number][0];
-export type ActionArgs = z.infer<typeof actorBody> & { duration?: string; user?: string };
+/** `actor` is who acts, as the caller established it (token subject, Slack user, link addressee). */
+export type ActionArgs = { actor: string; note?: string; duration?: string; user?: string };
 type Update = (typeof ACTIONS)[number][1];
 
 /**

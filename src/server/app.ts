@@ -14,6 +14,9 @@ import { slackPlugin } from './plugins/slack';
 import { receiversPlugin } from './plugins/receivers';
 import { feedbackPlugin } from './plugins/feedback';
 import { modelsPlugin } from './plugins/models';
+import { jwksPlugin } from './plugins/jwks';
+import { Authenticator } from '../auth/authenticate';
+import { installApiAuth } from './auth';
 
 /** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
@@ -31,6 +34,10 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('klaxon', services);
   installErrorHandler(app);
+  // Before any plugin, so its onRoute check sees (and guards) every route.
+  const authn = new Authenticator(services.config, log.child({ component: 'auth' }));
+  authn.keyring();
+  installApiAuth(app, authn);
   await app.register(healthPlugin);
   await app.register(metricsPlugin);
   await app.register(webhookPlugin, { bodyLimit: services.config.config.server.bodyLimitBytes });
@@ -42,5 +49,6 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(receiversPlugin);
   await app.register(feedbackPlugin);
   await app.register(modelsPlugin);
+  await app.register(jwksPlugin, { authn });
   return app;
 }

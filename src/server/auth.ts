@@ -1,42 +1,66 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Secret } from '../config/secret';
-import type { TenantConfig } from '../config/schema';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticate';
+import { grants, isPermission, PERMISSIONS, type Permission } from '../auth/permissions';
+import { AuthError, type Principal } from '../auth/tokens';
 
-/**
- * Constant-time bearer check. Both sides are hashed first so the comparison takes the same time
- * whatever the lengths, and a wrong guess learns nothing about the token.
- */
-export function bearerMatches(header: string | undefined, expected: Secret): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  const given = createHash('sha256').update(m ? m[1].trim() : '').digest();
-  const want = createHash('sha256').update(expected.reveal()).digest();
-  return timingSafeEqual(given, want) && m !== null;
+export { bearerMatches } from '../auth/bearer';
+
+export function unauthorized(reply: FastifyReply, message = 'missing or invalid bearer token') {
+  return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message });
 }
 
 /**
- * Finds the tenant whose API token the request carries (a token of tenant A never reads tenant B).
- * Checks every tenant so timing does not reveal which one matched.
+ * The one place API routes are guarded. Every route under /api/ declares the permission it needs in
+ * its options (`{ config: { permission: 'write' } }`); a route that does not is refused when it is
+ * registered, so the server does not start with an unguarded route. The check runs on request,
+ * before the body is read: identify the caller (401), check the permission (403), then the route
+ * runs with `request.principal` (whose subject is the actor) and `request.tenant`.
  */
-export function tenantForApiToken(tenants: Record<string, TenantConfig>, header: string | undefined): string | undefined {
-  let found: string | undefined;
-  for (const [name, t] of Object.entries(tenants)) if (bearerMatches(header, t.api.token) && !found) found = name;
-  return found;
+export function installApiAuth(app: FastifyInstance, authn: Authenticator): void {
+  const check = async (request: FastifyRequest, reply: FastifyReply) => {
+    const needed = request.routeOptions.config.permission!;
+    let principal: Principal;
+    try {
+      principal = await authn.authenticate(request.headers.authorization);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      if (err.status === 401) return unauthorized(reply, err.message);
+      if (err.status === 503) return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: err.message });
+      return reply.code(403).send({ error: 'forbidden', message: err.message });
+    }
+    if (!grants(principal.permissions, needed)) {
+      const route = `${request.method} ${request.routeOptions.url}`;
+      return reply.code(403).send({ error: 'forbidden', message: `missing permission "${needed}": ${route} needs it; this token has ${principal.permissions.length ? principal.permissions.join(', ') : 'none'}`, missing: needed });
+    }
+    request.principal = principal;
+    request.tenant = principal.tenant;
+  };
+
+  app.addHook('onRoute', (route) => {
+    const permission = (route.config as { permission?: unknown } | undefined)?.permission;
+    const where = `${[route.method].flat().join(',')} ${route.url}`;
+    if (permission === undefined) {
+      if (route.url.startsWith('/api/')) throw new Error(`${where}: every /api route declares the permission it needs (config.permission: ${PERMISSIONS.join(' | ')})`);
+      return;
+    }
+    if (!isPermission(permission)) throw new Error(`${where}: config.permission "${String(permission)}" is not one of ${PERMISSIONS.join(', ')}`);
+    const hooks = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    if (!hooks.includes(check)) route.onRequest = [check, ...hooks];
+  });
 }
 
-export function unauthorized(reply: FastifyReply) {
-  return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'missing or invalid bearer token' });
-}
-
-/** preHandler for /api/v1: sets request.tenant from the API token or answers 401. */
-export async function requireApiTenant(request: FastifyRequest, reply: FastifyReply) {
-  const tenant = tenantForApiToken(request.server.klaxon.config.config.tenants, request.headers.authorization);
-  if (!tenant) return unauthorized(reply);
-  request.tenant = tenant;
+/** The authenticated caller's name: the actor every API action records (never a field of the body). */
+export function actorOf(request: FastifyRequest): string {
+  return request.principal!.subject;
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What an /api route needs (src/auth/permissions.ts); read by installApiAuth. */
+    permission?: Permission;
+  }
   interface FastifyRequest {
     tenant?: string;
+    principal?: Principal;
   }
 }

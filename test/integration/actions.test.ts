@@ -7,6 +7,8 @@ import { startTestKlaxon, eventually, uniqueTenant } from '../support/klaxon';
 import { startReceiver } from '../support/receiver';
 import type { Klaxon } from '../../src/runtime';
 import { projectRoot } from '../../src/paths';
+import { generateSigningKey } from '../../src/auth/keyring';
+import { tokenFor } from '../support/auth';
 
 const run = promisify(execFile);
 const firing = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alertmanager', 'firing-group.json'), 'utf8'));
@@ -48,9 +50,11 @@ describe('acting on incidents', () => {
 server:
   publicUrl: http://klaxon.test
   linkSigningKey: "\${LINK_KEY}"
+  auth:
+    keys: [{ kid: k1, privateKey: "\${TOKEN_KEY}" }]
 tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
 `,
-      { HOOK: 'hook-token', API: 'api-token', HOOK2: 'hook2', API2: 'api2', URL: `${receiver.url}/ops`, LINK_KEY: 'link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret' },
+      { HOOK: 'hook-token', API: 'api-token', HOOK2: 'hook2', API2: 'api2', URL: `${receiver.url}/ops`, LINK_KEY: 'link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret', TOKEN_KEY: generateSigningKey().pem },
     );
   });
   afterAll(async () => {
@@ -71,35 +75,37 @@ tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
 
   test('ack, then a second ack is a 409 with the reason; unack; snooze; escalate; resolve; acting after resolve is a 409 and audited', async () => {
     const id = await openIncident('api');
-    let res = await api(`/api/v1/incidents/${id}/ack`, { actor: 'alice', note: 'looking' });
+    // Each person with their own token: the actor is the token's subject.
+    const [alice, bob, late] = await Promise.all(['alice', 'bob', 'late'].map((user) => tokenFor(klaxon, tenant, user)));
+    let res = await api(`/api/v1/incidents/${id}/ack`, { note: 'looking' }, alice);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { state: { status: string; acknowledgedBy: string } }).state).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'alice' });
 
-    res = await api(`/api/v1/incidents/${id}/ack`, { actor: 'bob' });
+    res = await api(`/api/v1/incidents/${id}/ack`, {}, bob);
     expect(res.status).toBe(409);
     expect(((await res.json()) as { message: string }).message).toMatch(/already acknowledged by alice/);
 
-    res = await api(`/api/v1/incidents/${id}/unack`, { actor: 'alice' });
+    res = await api(`/api/v1/incidents/${id}/unack`, {}, alice);
     expect(((await res.json()) as { state: { status: string } }).state.status).toBe('firing');
 
-    res = await api(`/api/v1/incidents/${id}/snooze`, { actor: 'alice', duration: '30m' });
+    res = await api(`/api/v1/incidents/${id}/snooze`, { duration: '30m' }, alice);
     const snoozed = ((await res.json()) as { state: { status: string; snoozedUntil: string } }).state;
     expect(snoozed.status).toBe('acknowledged');
     expect(Date.parse(snoozed.snoozedUntil) - Date.now()).toBeGreaterThan(29 * 60_000);
 
-    res = await api(`/api/v1/incidents/${id}/snooze`, { actor: 'alice', duration: 'soon' });
+    res = await api(`/api/v1/incidents/${id}/snooze`, { duration: 'soon' }, alice);
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain('duration');
 
-    res = await api(`/api/v1/incidents/${id}/escalate`, { actor: 'bob' });
+    res = await api(`/api/v1/incidents/${id}/escalate`, {}, bob);
     expect(((await res.json()) as { state: { status: string } }).state.status).toBe('firing');
     // Escalate-now skipped the 1h wait: the second page arrives at once.
     await eventually(async () => receiver.received.map((r) => JSON.parse(r.body)).filter((b) => b.incident.id === id && b.kind === 'firing').length >= 2, 10_000, 'the escalated page');
 
-    res = await api(`/api/v1/incidents/${id}/resolve`, { actor: 'bob', note: 'fixed' });
+    res = await api(`/api/v1/incidents/${id}/resolve`, { note: 'fixed' }, bob);
     expect(((await res.json()) as { state: { status: string } }).state.status).toBe('resolved');
     await eventually(async () => {
-      const r = await api(`/api/v1/incidents/${id}/ack`, { actor: 'late' });
+      const r = await api(`/api/v1/incidents/${id}/ack`, {}, late);
       return r.status === 409 ? r : undefined;
     }, 10_000, 'a 409 after resolve');
     // Audit rows are written just after the workflow task that recorded them has committed.
@@ -220,11 +226,11 @@ tenants:${t(tenant, 'HOOK', 'API')}${t(other, 'HOOK2', 'API2')}
 
   test('the CLI lists, acknowledges and resolves through the API', async () => {
     const id = await openIncident('cli');
-    const env = { ...process.env, KLAXON_URL: klaxon.url, KLAXON_TOKEN: 'api-token', NODE_OPTIONS: '' };
+    const env = { ...process.env, KLAXON_URL: klaxon.url, KLAXON_TOKEN: await tokenFor(klaxon, tenant, 'erin'), NODE_OPTIONS: '' };
     const cli = (...args: string[]) => run(process.execPath, [join(projectRoot, 'bin', 'klaxon.js'), ...args], { env });
     const list = await cli('incidents', '--status', 'firing');
     expect(list.stdout).toContain(id);
-    expect((await cli('ack', id, '--as', 'erin')).stdout).toMatch(new RegExp(`${id}: acknowledged \\(by erin\\)`));
+    expect((await cli('ack', id)).stdout).toMatch(new RegExp(`${id}: acknowledged \\(by erin\\)`));
     const refused = await cli('ack', id).catch((err: { code: number; stderr: string }) => err);
     expect(refused).toMatchObject({ code: 1 });
     expect((refused as { stderr: string }).stderr).toMatch(/409: incident is already acknowledged by erin/);

@@ -61,7 +61,7 @@ tenants:${t(tenant, 'API', '{ mode: shadow, minTrainingRows: 40, retrainCron: "3
     const unlabelled = rows.rows[0].id as string;
     const res = await api(`/api/v1/incidents/${encodeURIComponent(unlabelled)}/feedback`, { label: 'noise', actor: 'carol', note: 'known flappy check' });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ feedback: { incidentId: unlabelled, label: 'noise', actor: 'carol', note: 'known flappy check' } });
+    expect(await res.json()).toMatchObject({ feedback: { incidentId: unlabelled, label: 'noise', actor: 'api-token', note: 'known flappy check' } });
     const after = (await (await api('/api/v1/models')).json()) as { trainingRows: { labelled: number } };
     expect(after.trainingRows.labelled).toBe(before.trainingRows.labelled + 1);
     expect(id).toBeDefined();

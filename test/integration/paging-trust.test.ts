@@ -312,7 +312,7 @@ describe('paging you can trust', () => {
       const st = await latest.query(stateQuery);
       return st.runId !== first.runId ? st : undefined;
     }, 20_000, 'continue-as-new');
-    expect(now).toMatchObject({ id: first.id, status: 'acknowledged', acknowledgedBy: 'alice' });
+    expect(now).toMatchObject({ id: first.id, status: 'acknowledged', acknowledgedBy: 'api-token' });
     // The API addresses the incident, not a run: resolving works at once, and the page's receiver hears it.
     const res = await api(`/api/v1/incidents/${first.id}/resolve`, { actor: 'alice' });
     expect(res.status).toBe(200);

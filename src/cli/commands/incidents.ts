@@ -19,15 +19,14 @@ export async function incidents(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `klaxon ack <id>` / `klaxon resolve <id>` [--note TEXT] [--as NAME]. */
+/** `klaxon ack <id>` / `klaxon resolve <id>` [--note TEXT]; the actor is KLAXON_TOKEN's user. */
 export async function act(action: 'ack' | 'resolve', args: string[]): Promise<number> {
-  const id = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--note' && args[args.indexOf(a) - 1] !== '--as');
+  const id = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--note');
   if (!id) {
-    process.stderr.write(`usage: klaxon ${action} <incident-id> [--note TEXT] [--as NAME]\n`);
+    process.stderr.write(`usage: klaxon ${action} <incident-id> [--note TEXT]\n`);
     return 2;
   }
-  const actor = flag(args, '--as') ?? process.env.USER ?? 'cli';
-  const { state } = await api<{ state: IncidentView }>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/${action}`, { actor, note: flag(args, '--note') });
+  const { state } = await api<{ state: IncidentView }>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/${action}`, { note: flag(args, '--note') });
   process.stdout.write(`${state.id}: ${state.status}${state.acknowledgedBy ? ` (by ${state.acknowledgedBy})` : ''}\n`);
   return 0;
 }

@@ -26,7 +26,6 @@ function positional(args: string[]): string[] {
 export async function runbook(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   const [incident, name, n = '1'] = positional(rest);
-  const actor = flag(rest, '--as') ?? process.env.USER ?? 'cli';
   const base = incident && `/api/v1/incidents/${encodeURIComponent(incident)}/runbooks`;
   const write = (s: string) => process.stdout.write(`${s}\n`);
   switch (command) {
@@ -71,7 +70,7 @@ export async function runbook(args: string[]): Promise<number> {
         if (plan.error) write(`  ✗ ${plan.error}`);
         return plan.error ? 1 : 0;
       }
-      const { runId } = await api<{ runId: string }>('POST', `${base}/${encodeURIComponent(name)}/run`, { actor, params });
+      const { runId } = await api<{ runId: string }>('POST', `${base}/${encodeURIComponent(name)}/run`, { params });
       write(`started ${runId}`);
       return 0;
     }
@@ -79,7 +78,7 @@ export async function runbook(args: string[]): Promise<number> {
     case 'deny':
     case 'cancel': {
       if (!incident || !name) break;
-      await api('POST', `${base}/${encodeURIComponent(name)}/${encodeURIComponent(n)}/${command}`, { actor, ...(flag(rest, '--note') ? { note: flag(rest, '--note') } : {}) });
+      await api('POST', `${base}/${encodeURIComponent(name)}/${encodeURIComponent(n)}/${command}`, { ...(flag(rest, '--note') ? { note: flag(rest, '--note') } : {}) });
       write(`${command === 'cancel' ? 'cancel requested for' : `${command}d`} runbook/${incident}/${name}/${n}`);
       return 0;
     }

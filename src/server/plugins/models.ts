@@ -3,7 +3,6 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireApiTenant } from '../auth';
 import { ModelStore } from '../../store/models';
 import { shadowReport } from '../../anomaly/report';
 import { trainingOptionsSchema } from '../../anomaly/trainingOptions';
@@ -34,11 +33,10 @@ function otherTenant(reply: FastifyReply, asked: string | undefined, own: string
  */
 export const modelsPlugin: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.addHook('preHandler', requireApiTenant);
   const models = new ModelStore(app.klaxon.db.pool);
   const anomalyOf = (tenant: string) => app.klaxon.config.tenant(tenant)!.anomaly;
 
-  r.get('/api/v1/models', { schema: { querystring: z.object({ tenant: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).optional() }) } }, async (request, reply) => {
+  r.get('/api/v1/models', { schema: { querystring: z.object({ tenant: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).optional() }) }, config: { permission: 'read' } }, async (request, reply) => {
     const tenant = request.tenant!;
     if (otherTenant(reply, request.query.tenant, tenant)) return reply;
     const cfg = anomalyOf(tenant);
@@ -56,7 +54,7 @@ export const modelsPlugin: FastifyPluginAsync = async (app) => {
     };
   });
 
-  r.post('/api/v1/models/retrain', { schema: { body: z.object({ tenant: z.string().optional(), options: trainingOptionsSchema.optional() }).strict().prefault({}) } }, async (request, reply) => {
+  r.post('/api/v1/models/retrain', { schema: { body: z.object({ tenant: z.string().optional(), options: trainingOptionsSchema.optional() }).strict().prefault({}) }, config: { permission: 'admin' } }, async (request, reply) => {
     const tenant = request.tenant!;
     if (otherTenant(reply, request.body.tenant, tenant)) return reply;
     if (anomalyOf(tenant).mode === 'off') return reply.code(409).send({ error: 'conflict', message: `anomaly mode is off for ${tenant}: nothing to retrain` });
@@ -83,7 +81,7 @@ export const modelsPlugin: FastifyPluginAsync = async (app) => {
     return reply.code(202).send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, alreadyRunning: false });
   });
 
-  r.get('/api/v1/models/retrains/:workflowId', { schema: { params: z.object({ workflowId: z.string().min(1).max(300) }) } }, async (request, reply) => {
+  r.get('/api/v1/models/retrains/:workflowId', { schema: { params: z.object({ workflowId: z.string().min(1).max(300) }) }, config: { permission: 'read' } }, async (request, reply) => {
     const { workflowId } = request.params;
     const notFound = () => reply.code(404).send({ error: 'not found', message: `no retrain ${workflowId}` });
     if (!workflowId.startsWith(retrainWorkflowIdPrefix(request.tenant!))) return notFound();
@@ -115,7 +113,7 @@ export const modelsPlugin: FastifyPluginAsync = async (app) => {
     };
   });
 
-  r.get('/api/v1/models/report', { schema: { querystring: z.object({ days: z.coerce.number().int().min(1).max(365).default(7), tenant: z.string().optional() }) } }, async (request, reply) => {
+  r.get('/api/v1/models/report', { schema: { querystring: z.object({ days: z.coerce.number().int().min(1).max(365).default(7), tenant: z.string().optional() }) }, config: { permission: 'read' } }, async (request, reply) => {
     const tenant = request.tenant!;
     if (otherTenant(reply, request.query.tenant, tenant)) return reply;
     const since = new Date(Date.now() - request.query.days * DAY_MS).toISOString();

@@ -1,11 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireApiTenant } from '../auth';
 import { receiverHealth } from '../../notifiers/circuitBreaker';
 
 /** GET /api/v1/receivers/health — circuit breaker state of the tenant's receivers. */
 export const receiversPlugin: FastifyPluginAsync = async (app) => {
-  app.addHook('preHandler', requireApiTenant);
-  app.get('/api/v1/receivers/health', async (request) => {
+  app.get('/api/v1/receivers/health', { config: { permission: 'read' } }, async (request) => {
     const tenant = request.tenant!;
     const known = new Map(receiverHealth().filter((h) => h.tenant === tenant).map((h) => [h.receiver, h]));
     const receivers = Object.entries(app.klaxon.config.tenant(tenant)?.receivers ?? {}).map(([name, r]) => ({

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireApiTenant } from '../auth';
+import { actorOf } from '../auth';
+import { grants } from '../../auth/permissions';
 import { sendUpdate } from '../../incident/actions';
 import { matchesAll } from '../../routing/matchers';
 import { dryRun } from '../../runbook/dryRun';
@@ -10,7 +11,8 @@ import { runbookDecisionUpdate, runbookRunId } from '../../../workflows/runbookD
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 const runParams = idParams.extend({ name: z.string().min(1).max(63), n: z.coerce.number().int().min(1) });
-const actorBody = z.object({ actor: z.string().min(1).max(200), note: z.string().max(2000).optional() }).strict();
+/** `actor` is accepted for old clients and ignored: the actor is the token's subject. */
+const actorBody = z.object({ actor: z.string().max(200).optional(), note: z.string().max(2000).optional() }).strict();
 
 /**
  * /api/v1/runbooks and an incident's runbook runs: what matches, run one now, approve or deny a
@@ -18,20 +20,19 @@ const actorBody = z.object({ actor: z.string().min(1).max(200), note: z.string()
  */
 export const runbooksPlugin: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.addHook('preHandler', requireApiTenant);
   const set = () => app.klaxon.runbookSet;
 
-  r.get('/api/v1/runbooks', async () => ({
+  r.get('/api/v1/runbooks', { config: { permission: 'read' } }, async () => ({
     runbooks: [...(set()?.byName.values() ?? [])].map(({ runbook: b }) => ({ name: b.name, description: b.description, mode: b.mode, match: b.match, onResolve: b.onResolve ?? 'cancel' })),
     errors: set()?.errors ?? [],
   }));
 
-  r.get('/api/v1/runbooks/stats', { schema: { querystring: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }) } }, async (request) => ({
+  r.get('/api/v1/runbooks/stats', { schema: { querystring: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }) }, config: { permission: 'read' } }, async (request) => ({
     days: request.query.days,
     runbooks: (await app.klaxon.runbookStore?.stats(request.tenant!, request.query.days * 86_400_000)) ?? [],
   }));
 
-  r.get('/api/v1/incidents/:id/runbooks', { schema: { params: idParams } }, async (request, reply) => {
+  r.get('/api/v1/incidents/:id/runbooks', { schema: { params: idParams }, config: { permission: 'read' } }, async (request, reply) => {
     const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
     const labels = { ...incident.labels, severity: incident.severity };
@@ -42,12 +43,12 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
 
   r.post(
     '/api/v1/incidents/:id/runbooks/:name/run',
-    { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: actorBody.extend({ params: z.record(z.string(), z.string()).optional() }) } },
+    { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: actorBody.extend({ params: z.record(z.string(), z.string()).optional() }) }, config: { permission: 'admin' } },
     async (request, reply) => {
       const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
       const handle = app.klaxon.temporal.workflow.getHandle(incident.workflowId);
-      const out = await sendUpdate(app.klaxon.temporal, handle, runRunbookUpdate, { actor: request.body.actor, note: request.body.note, incidentId: incident.id, runbook: request.params.name, params: request.body.params }, `run of ${request.params.name}`);
+      const out = await sendUpdate(app.klaxon.temporal, handle, runRunbookUpdate, { actor: actorOf(request), note: request.body.note, incidentId: incident.id, runbook: request.params.name, params: request.body.params }, `run of ${request.params.name}`);
       if (out.ok) return out.value;
       if (out.unavailable) return reply.code(503).header('retry-after', String(out.unavailable.retryAfterS)).send({ error: 'unavailable', message: out.message });
       return reply.code(409).send({ error: 'conflict', message: out.gone ? `incident is already ${incident.status}` : out.message });
@@ -56,7 +57,7 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
 
   r.post(
     '/api/v1/incidents/:id/runbooks/:name/dry-run',
-    { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: z.object({ params: z.record(z.string(), z.string()).optional() }).strict().optional() } },
+    { schema: { params: idParams.extend({ name: z.string().min(1).max(63) }), body: z.object({ params: z.record(z.string(), z.string()).optional() }).strict().optional() }, config: { permission: 'read' } },
     async (request, reply) => {
       const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
@@ -69,20 +70,23 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
   );
 
   for (const decision of ['approve', 'deny'] as const) {
-    r.post(`/api/v1/incidents/:id/runbooks/:name/:n/${decision}`, { schema: { params: runParams, body: actorBody } }, async (request, reply) => {
+    r.post(`/api/v1/incidents/:id/runbooks/:name/:n/${decision}`, { schema: { params: runParams, body: actorBody }, config: { permission: 'write' } }, async (request, reply) => {
       const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
       if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
       const runId = runbookRunId(incident.id, request.params.name, request.params.n);
       const handle = app.klaxon.temporal.workflow.getHandle(runId);
-      // The tenant's API token is an admin credential: its answer counts whoever the request names.
-      const out = await sendUpdate(app.klaxon.temporal, handle, runbookDecisionUpdate, { actor: request.body.actor, note: request.body.note, approve: decision === 'approve', override: true }, `${decision} of ${runId}`);
+      // A person answers as themselves (a request that names its approvers counts only theirs); an
+      // admin's answer counts whoever the request names.
+      const p = request.principal!;
+      const decided = { actor: actorOf(request), note: request.body.note, approve: decision === 'approve', approver: p.subject, override: grants(p.permissions, 'admin') };
+      const out = await sendUpdate(app.klaxon.temporal, handle, runbookDecisionUpdate, decided, `${decision} of ${runId}`);
       if (out.ok) return { run: out.value };
       if (out.unavailable) return reply.code(503).header('retry-after', String(out.unavailable.retryAfterS)).send({ error: 'unavailable', message: out.message });
       return reply.code(out.gone ? 404 : 409).send({ error: out.gone ? 'not found' : 'conflict', message: out.message });
     });
   }
 
-  r.post('/api/v1/incidents/:id/runbooks/:name/:n/cancel', { schema: { params: runParams, body: actorBody } }, async (request, reply) => {
+  r.post('/api/v1/incidents/:id/runbooks/:name/:n/cancel', { schema: { params: runParams, body: actorBody }, config: { permission: 'admin' } }, async (request, reply) => {
     const incident = await app.klaxon.incidents.getOwn(request.tenant!, request.params.id);
     if (!incident) return reply.code(404).send({ error: 'not found', message: `no incident ${request.params.id}` });
     const runId = runbookRunId(incident.id, request.params.name, request.params.n);
@@ -92,7 +96,7 @@ export const runbooksPlugin: FastifyPluginAsync = async (app) => {
     } catch (err) {
       return reply.code(404).send({ error: 'not found', message: `${runId}: ${(err as Error).message}` });
     }
-    request.log.info({ runId, actor: request.body.actor }, 'runbook cancel requested');
+    request.log.info({ runId, actor: actorOf(request) }, 'runbook cancel requested');
     return reply.code(202).send({ runId, cancelled: true });
   });
 };

@@ -7,6 +7,7 @@ import { parseConfig } from '../../../src/config/load';
 import { Secret } from '../../../src/config/secret';
 import { parseDuration, formatDuration } from '../../../src/config/duration';
 import { projectRoot } from '../../../src/paths';
+import { generateSigningKey } from '../../../src/auth/keyring';
 
 const run = promisify(execFile);
 
@@ -69,7 +70,7 @@ describe('tenant configuration', () => {
     const problems = r.ok ? [] : r.problems;
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
     expect(byPath['tenants.acme.webhook.token']).toMatch(/\$\{ENV_VAR\} reference, not written inline/);
-    expect(byPath['tenants.acme.api.token']).toBe('env var ACME_API is not set');
+    expect(byPath['tenants.acme.api.token']).toBe('env var ACME_API is not set (nor ACME_API_FILE)');
     expect(byPath['tenants.acme.escalationPolicies.standard.steps.1.wait']).toMatch(/not a duration/);
     // Schema errors come first; cross-references are checked once the shape is right.
     const fixedShape = parseConfig(broken.replace('"hunter2-inline"', '"${ACME_TOKEN}"').replace('wait: soon', 'wait: 15m'), env);
@@ -152,7 +153,7 @@ describe('tenant configuration', () => {
   test('the shipped example validates once its variables are set', async () => {
     const example = join(projectRoot, 'config', 'tenants.example.yaml');
     const { readFileSync } = await import('node:fs');
-    const r = parseConfig(readFileSync(example, 'utf8'), { ACME_WEBHOOK_TOKEN: 'a', ACME_API_TOKEN: 'b', ACME_OPS_WEBHOOK_URL: 'http://x', ACME_OPS_WEBHOOK_SECRET: 's' });
+    const r = parseConfig(readFileSync(example, 'utf8'), { ACME_WEBHOOK_TOKEN: 'a', ACME_API_TOKEN: 'b', ACME_OPS_WEBHOOK_URL: 'http://x', ACME_OPS_WEBHOOK_SECRET: 's', KLAXON_TOKEN_KEY: generateSigningKey().pem });
     expect(r.ok ? [] : r.problems).toEqual([]);
   });
 });

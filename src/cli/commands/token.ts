@@ -1,0 +1,68 @@
+import { loadConfigFile } from '../../config/load';
+import { formatDuration, parseDuration } from '../../config/duration';
+import { Keyring, generateSigningKey } from '../../auth/keyring';
+import { parsePermissions, PERMISSIONS } from '../../auth/permissions';
+import { issueToken } from '../../auth/tokens';
+import { flag } from '../args';
+
+const USAGE = `usage: klaxon token <command>
+  issue --tenant T --user U --perm P[,P...] [--ttl 30d] [--config FILE]
+                      print an API token for U of tenant T, signed with the newest key of
+                      server.auth.keys (permissions: ${PERMISSIONS.join(', ')}; admin implies all)
+  keygen [--alg EdDSA|ES256]
+                      print a new signing key (PKCS#8 PEM) for server.auth.keys; its key id on stderr
+`;
+
+/** `klaxon token issue|keygen`: per-user API tokens (README: Authentication). */
+export async function token(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === 'issue') return issue(rest);
+  if (command === 'keygen') return keygen(rest);
+  process.stderr.write(USAGE);
+  return command === undefined || command === 'help' ? 0 : 2;
+}
+
+async function issue(args: string[]): Promise<number> {
+  const fail = (message: string) => {
+    process.stderr.write(`klaxon token issue: ${message}\n`);
+    return 2;
+  };
+  const tenant = flag(args, '--tenant');
+  const user = flag(args, '--user');
+  const perm = flag(args, '--perm');
+  const ttlText = flag(args, '--ttl') ?? '30d';
+  if (!tenant) return fail('--tenant is required');
+  if (!user || !/^\S{1,200}$/.test(user)) return fail('--user is required: the name recorded as the actor (no spaces, at most 200 characters)');
+  if (!perm) return fail(`--perm is required: a comma-separated list of ${PERMISSIONS.join(', ')}`);
+  let permissions;
+  try {
+    permissions = parsePermissions(perm);
+  } catch (err) {
+    return fail(`--perm: ${(err as Error).message}`);
+  }
+  const config = loadConfigFile(flag(args, '--config') ?? process.env.KLAXON_CONFIG ?? 'config/tenants.yaml');
+  const auth = config.server.auth;
+  if (!Object.hasOwn(config.tenants, tenant)) return fail(`--tenant: unknown tenant "${tenant}" (configured: ${Object.keys(config.tenants).join(', ')})`);
+  const ttlMs = parseDuration(ttlText);
+  if (!ttlMs) return fail(`--ttl: "${ttlText}" is not a duration (e.g. 12h, 30d)`);
+  if (ttlMs > auth.maxTtl) return fail(`--ttl: ${ttlText} is longer than server.auth.maxTtl (${formatDuration(auth.maxTtl)})`);
+  const ring = Keyring.fromConfig(auth.keys);
+  if (!ring.signing) return fail('no signing key: add one to server.auth.keys (`klaxon token keygen` makes one)');
+  const issued = await issueToken(ring, { issuer: auth.issuer, audience: auth.audience, tenant, user, permissions, ttlMs });
+  // Only the token on stdout, so `export KLAXON_TOKEN=$(klaxon token issue …)` works.
+  process.stdout.write(`${issued.token}\n`);
+  process.stderr.write(`token for ${user} of ${tenant} (${permissions.join(', ')}), key ${issued.kid}, expires ${issued.expiresAt.toISOString()}\n`);
+  return 0;
+}
+
+function keygen(args: string[]): number {
+  const alg = flag(args, '--alg') ?? 'EdDSA';
+  if (alg !== 'EdDSA' && alg !== 'ES256') {
+    process.stderr.write(`klaxon token keygen: --alg: "${alg}" is not EdDSA or ES256\n`);
+    return 2;
+  }
+  const { pem, kid } = generateSigningKey(alg);
+  process.stdout.write(pem);
+  process.stderr.write(`key id (thumbprint) ${kid}; keep the PEM in a secret file and list it first under server.auth.keys, e.g.\n  - { kid: ${kid.slice(0, 12)}, privateKey: "\${KLAXON_TOKEN_KEY}" }   with KLAXON_TOKEN_KEY_FILE=/run/secrets/klaxon-token-key.pem\n`);
+  return 0;
+}
