@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import { projectRoot } from '../../src/paths';
 import { INCIDENT_WORKFLOW, alertsSignal, stateQuery } from '../../workflows/definitions';
 import { incidentWorkflowId } from '../../src/incident/ids';
+import { generateSigningKey } from '../../src/auth/keyring';
+import { tokenFor } from '../support/auth';
 
 const run = promisify(execFile);
 
@@ -43,7 +45,7 @@ describe('runbooks', () => {
     });
     people = await startReceiver();
     klaxon = await startTestKlaxon(
-      'server:\n  linkSigningKey: "${LINK}"\n' +
+      'server:\n  linkSigningKey: "${LINK}"\n  auth:\n    keys: [{ kid: k1, privateKey: "${TOKEN_KEY}" }]\n' +
       tenantYaml(
         tenant,
         `    users:
@@ -63,7 +65,7 @@ describe('runbooks', () => {
     slack: { signingSecret: "\${SLACK_SIGNING}" }
 `,
       ),
-      { HOOK: 'hook', API: 'api', URL: ops.url, PEOPLE: people.url, LINK: 'runbook-link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret' },
+      { HOOK: 'hook', API: 'api', URL: ops.url, PEOPLE: people.url, LINK: 'runbook-link-signing-key-0123456789', SLACK_SIGNING: 'slack-signing-secret', TOKEN_KEY: generateSigningKey().pem },
       { KLAXON_TASK_QUEUE: taskQueue },
     );
   });
@@ -257,6 +259,14 @@ describe('runbooks', () => {
     const runId = `runbook/${id}/test-approvers/1`;
     expect(((await (await slackClick(runId, { id: 'U0BOB', username: 'bob' })).json()) as { text: string }).text).toBe(`Not done: only alice, carol may answer this request, not bob`);
     expect(((await (await slackClick(runId, { id: 'U0EVE', username: 'eve' })).json()) as { text: string }).text).toBe(`Not done: only alice, carol may answer this request`);
+    // Through the API a person answers as themselves: bob's token (write) is refused, as the request does not name him.
+    const asBob = await fetch(`${klaxon.url}/api/v1/incidents/${id}/runbooks/test-approvers/1/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenFor(klaxon, tenant, 'bob', ['read', 'write'])}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(asBob.status).toBe(409);
+    expect(((await asBob.json()) as { message: string }).message).toMatch(/only alice, carol may answer this request, not bob/);
     const carols = direct.find((m) => m.recipient.id === 'carol')!.incident.links.approve.replace('http://localhost:8080', '');
     const ok = await fetch(`${klaxon.url}${carols}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
     expect(await ok.text()).toMatch(/approved by carol/);
