@@ -114,7 +114,8 @@ tenants:
       for (let i = 1; i < steps.length; i++) stepGaps.push(steps[i].at - steps[i - 1].at);
     }
     // A run records its end after its last call: give the last ones a moment.
-    const succeeded = async () => Number((await klaxon.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM runbook_runs WHERE tenant = 'bench' AND outcome = 'succeeded'`)).rows[0].n);
+    const mine = ids.rows.filter((row) => startedAt.has(row.workflow_id)).map((row) => row.id);
+    const succeeded = async () => Number((await klaxon.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM runbook_runs WHERE tenant = 'bench' AND outcome = 'succeeded' AND incident_id = ANY($1)`, [mine])).rows[0].n);
     for (let i = 0; i < 100 && (await succeeded()) < n; i++) await new Promise((res) => setTimeout(res, 100));
     const ended = { rows: [{ n: String(await succeeded()) }] };
     const row = (label: string, xs: number[]) => `| ${label} | ${xs.length} | ${ms(percentile(xs, 50))} | ${ms(percentile(xs, 99))} |`;
