@@ -14,6 +14,7 @@ import { slackPlugin } from './plugins/slack';
 import { receiversPlugin } from './plugins/receivers';
 import { feedbackPlugin } from './plugins/feedback';
 import { modelsPlugin } from './plugins/models';
+import { codecPlugin } from './plugins/codec';
 
 /** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
@@ -42,5 +43,6 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(receiversPlugin);
   await app.register(feedbackPlugin);
   await app.register(modelsPlugin);
+  if (services.codec) await app.register(codecPlugin, { settings: services.codec });
   return app;
 }

@@ -348,6 +348,7 @@ describe('paging you can trust', () => {
       connection,
       taskQueue: queue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
+      dataConverter: klaxon.encryption.dataConverter,
       ...HEARTBEAT_THROTTLE,
       activities: createActivities({
         config: klaxon.config,

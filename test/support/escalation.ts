@@ -23,6 +23,8 @@ import { HEARTBEAT_THROTTLE } from '../../src/temporal/worker';
 import { RunbookStore } from '../../src/store/runbooks';
 import { loadRunbooks, runbookDirs } from '../../src/runbook/load';
 import { TEST_RUNBOOKS } from './runbooks';
+import { EncryptionCodec } from '../../src/crypto/codec';
+import { Keyring, newKey } from '../../src/crypto/keyring';
 
 /**
  * The incident workflow on Temporal's time-skipping test server, with the real activities, the
@@ -30,8 +32,11 @@ import { TEST_RUNBOOKS } from './runbooks';
  */
 export async function startEscalationHarness(yaml: string, secrets: Record<string, string>) {
   installRuntime();
+  // Encrypted as in production: the workflows then run behind the same codec Klaxon's worker has.
+  const dataConverter = { payloadCodecs: [new EncryptionCodec(new Keyring([newKey()]))] };
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: requireTemporalBinary('testServer') } },
+    client: { dataConverter },
   });
   const db: Database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-esc-')) });
   await migrate(db.pool);
@@ -51,6 +56,7 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
       // ("invalid history builder state"), leaving the workflow stuck; the dev server does not.
       maxEagerActivityReservationsPerWorkflowTask: 0,
       connection: env.nativeConnection,
+      dataConverter,
       taskQueue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
       activities: createActivities({
@@ -60,7 +66,7 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
         attempts: new NotificationAttempts(db.pool),
         notifier: { http: createHttpDelivery(), now: () => new Date() },
         namespace: 'default',
-        temporal: new Client({ connection: env.connection }),
+        temporal: new Client({ connection: env.connection, dataConverter }),
         runbookStore: new RunbookStore(db.pool),
         runbookSet,
       }),
