@@ -14,6 +14,7 @@ const USAGE = `usage: klaxon <command>
   runbook list|run|approve|deny|cancel ...          runbooks (klaxon runbook for details)
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
   model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
+  keys rotate|list|generate  payload encryption keys (rotate: a new key encrypts, older ones still decrypt)
 `;
 
 // Heavy commands (TensorFlow.js, vendor clients) are required lazily so `klaxon ack` starts fast.
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return (require('./commands/runbook') as typeof import('./commands/runbook')).runbook(args);
     case 'test-receiver':
       return (require('./commands/testReceiver') as typeof import('./commands/testReceiver')).testReceiver(args);
+    case 'keys':
+      return (require('./commands/keys') as typeof import('./commands/keys')).keys(args);
     case 'model': {
       if (args[0] === 'eval') return (require('./commands/model-eval') as typeof import('./commands/model-eval')).modelEval(args.slice(1));
       if (args[0] === 'retrain' || args[0] === 'list' || args[0] === 'report') return (require('./commands/model') as typeof import('./commands/model')).model(args);

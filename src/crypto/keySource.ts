@@ -23,14 +23,14 @@ export type KeyringSource = { kind: 'env' } | { kind: 'file'; file: string; crea
  * `KLAXON_ENCRYPTION_KEYS_FILE` (a file of them), else `<data dir>/encryption.keys`, created with
  * one fresh key when missing. Setting both variables is refused: one of them would be ignored.
  */
-export function loadKeyring(settings: KeySettings): { keyring: Keyring; source: KeyringSource } {
+export function loadKeyring(settings: KeySettings, opts: { create?: boolean } = {}): { keyring: Keyring; source: KeyringSource } {
   const inline = settings.KLAXON_ENCRYPTION_KEYS?.trim();
   const file = settings.KLAXON_ENCRYPTION_KEYS_FILE?.trim();
   if (inline && file) throw new Error('KLAXON_ENCRYPTION_KEYS and KLAXON_ENCRYPTION_KEYS_FILE are both set: set one');
   if (inline) return { keyring: parseKeyring(inline, 'KLAXON_ENCRYPTION_KEYS'), source: { kind: 'env' } };
   if (file) return { keyring: readKeyFile(resolve(file), 'KLAXON_ENCRYPTION_KEYS_FILE'), source: { kind: 'file', file: resolve(file), created: false } };
   const path = defaultKeysFile(settings.KLAXON_DATA_DIR);
-  const created = createKeyFileIfMissing(path);
+  const created = opts.create === false ? false : createKeyFileIfMissing(path);
   return { keyring: readKeyFile(path, path), source: { kind: 'file', file: path, created } };
 }
 
@@ -52,7 +52,7 @@ export function readKeyFile(path: string, source: string): Keyring {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${source}: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code})`);
+    throw new Error(`${source === path ? path : `${source} (${path})`}: cannot read the keys file (${code === 'ENOENT' ? 'no such file' : code})`);
   }
   return parseKeyring(text, path);
 }

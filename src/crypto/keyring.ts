@@ -61,9 +61,11 @@ export class Keyring {
 export function parseKeyring(text: string, source: string): Keyring {
   const entries: KeyEntry[] = [];
   const parts = text
-    .split(/[\n,]/)
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#'))
+    .flatMap((line) => line.split(','))
     .map((s) => s.trim())
-    .filter((s) => s && !s.startsWith('#'));
+    .filter(Boolean);
   parts.forEach((part, i) => {
     const colon = part.indexOf(':');
     if (colon <= 0) throw new Error(`${source}: entry ${i + 1}: expected "<key id>:<base64 key>"`);
