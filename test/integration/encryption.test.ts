@@ -5,6 +5,8 @@ import { eventually, startTestKlaxon, tenantYaml, uniqueTenant } from '../suppor
 import { startReceiver } from '../support/receiver';
 import type { Klaxon } from '../../src/runtime';
 import { incidentWorkflowId } from '../../src/incident/ids';
+import { alertsSignal, INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
+import { KlaxonStatus, KlaxonTenant } from '../../src/temporal/searchAttributes';
 
 /** Values only this incident carries: none may appear in Temporal's stored history as plaintext. */
 const CANARY = {
@@ -42,6 +44,7 @@ describe('encrypted incident data', () => {
   const tenant = uniqueTenant('enc');
   const groupKey = `{}:{case="encrypted-${Date.now()}"}`;
   const workflowId = incidentWorkflowId(tenant, groupKey);
+  const taskQueue = `enc-${tenant}`;
   let incidentId: string;
   const codec = (op: 'encode' | 'decode', payloads: WirePayload[], headers: Record<string, string> = { authorization: 'Bearer api' }) =>
     fetch(`${klaxon.url}/codec/${op}`, {
@@ -76,7 +79,7 @@ describe('encrypted incident data', () => {
 `,
     );
     // No keys configured: this Klaxon creates its keyring in its data dir, as `npm start` does.
-    klaxon = await startTestKlaxon(yaml, { HOOK: 'hook', API: 'api', URL: `${receiver.url}${CANARY.receiverPath}` }, { KLAXON_ENCRYPTION_KEYS: '' });
+    klaxon = await startTestKlaxon(yaml, { HOOK: 'hook', API: 'api', URL: `${receiver.url}${CANARY.receiverPath}` }, { KLAXON_ENCRYPTION_KEYS: '', KLAXON_TASK_QUEUE: taskQueue });
     // The Temporal server's view: the same connection, no codec.
     raw = new Client({ connection: klaxon.client.connection });
     incidentId = await post('firing');
@@ -174,5 +177,33 @@ describe('encrypted incident data', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     const post = await codec('decode', [], { authorization: 'Bearer api', origin: 'http://127.0.0.1:8233' });
     expect(post.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+  });
+
+  test('an incident started before encryption was on (plaintext input) runs on, and what it writes from then on is encrypted', async () => {
+    const key = `{}:{case="pre-encryption-${Date.now()}"}`;
+    const labels = { alertname: 'PreEncryption', service: 'api', instance: 'pre-encryption-host' };
+    const a = { fingerprint: 'pre-1', status: 'firing' as const, labels, annotations: {}, startsAt: new Date().toISOString() };
+    const before = receiver.messages().length;
+    // Written as an older Klaxon did: through a client without the codec.
+    const handle = await raw.workflow.start(INCIDENT_WORKFLOW, {
+      taskQueue,
+      workflowId: incidentWorkflowId(tenant, key),
+      args: [{ tenant, groupKey: key, alerts: [a], commonLabels: labels, receivedAt: new Date().toISOString() }],
+      typedSearchAttributes: [
+        { key: KlaxonTenant, value: tenant },
+        { key: KlaxonStatus, value: 'firing' },
+      ],
+    });
+    await eventually(async () => receiver.messages().length > before, 20_000, 'the page');
+    const state = await klaxon.client.workflow.getHandle(handle.workflowId).query(stateQuery);
+    expect(state).toMatchObject({ status: 'firing' });
+    const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
+    const start = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+    expect(Buffer.from(start.data!).toString()).toContain('pre-encryption-host');
+    const later = history.events!.slice(1).find((e) => e.activityTaskScheduledEventAttributes?.input?.payloads?.length);
+    expect(Buffer.from(later!.activityTaskScheduledEventAttributes!.input!.payloads![0].metadata!.encoding!).toString()).toBe('binary/encrypted');
+    // A signal through today's client (encrypted) resolves it: the old run reads both kinds.
+    await klaxon.client.workflow.getHandle(handle.workflowId).signal(alertsSignal, { alerts: [{ ...a, status: 'resolved' }], receivedAt: new Date().toISOString() });
+    await klaxon.client.workflow.getHandle(handle.workflowId).result();
   });
 });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { installRuntime } from '../support/klaxon';
+import { EncryptionCodec } from '../../src/crypto/codec';
+import { Keyring, newKey } from '../../src/crypto/keyring';
 
 const DIR = join(__dirname, '..', 'fixtures', 'histories');
 
@@ -22,5 +24,14 @@ describe('workflow replay', () => {
     installRuntime();
     const history = temporal.api.history.v1.History.decode(readFileSync(join(DIR, file)));
     await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! } }, history, file);
+  });
+
+  // Histories recorded before encryption was on are plaintext, as are workflows still running from
+  // then: a worker with the codec must replay them (its decode passes unencrypted payloads through).
+  test.each(files)('%s replays on a worker with payload encryption on', async (file) => {
+    installRuntime();
+    const history = temporal.api.history.v1.History.decode(readFileSync(join(DIR, file)));
+    const dataConverter = { payloadCodecs: [new EncryptionCodec(new Keyring([newKey()]))] };
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! }, dataConverter }, history, file);
   });
 });
