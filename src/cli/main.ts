@@ -14,7 +14,7 @@ const USAGE = `usage: klaxon <command>
   runbook list|run|approve|deny|cancel ...          runbooks (klaxon runbook for details)
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
   model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
-  keys rotate|list|generate  payload encryption keys (rotate: a new key encrypts, older ones still decrypt)
+  keys rotate|activate|list|generate   payload encryption keys (a new key encrypts, older ones still decrypt)
 `;
 
 // Heavy commands (TensorFlow.js, vendor clients) are required lazily so `klaxon ack` starts fast.

@@ -83,13 +83,31 @@ function createKeyFileIfMissing(path: string): boolean {
   }
 }
 
-/** Appends a fresh key (the new active one) to a keys file; answers its id. Atomic: a reader sees the old file or the new one. */
-export function rotateKeyFile(path: string): { id: string; keys: string[] } {
-  const keyring = readKeyFile(path, path).with(newKey());
+/**
+ * Adds a fresh key to a keys file; answers its id. Appended it encrypts at once (one process);
+ * staged (`stage`) it goes first and only decrypts until `activateKeyInFile` moves it last, so
+ * every replica can read it before any writes with it.
+ */
+export function rotateKeyFile(path: string, opts: { stage?: boolean } = {}): { id: string; keys: string[]; active: string } {
+  const key = newKey();
+  const current = readKeyFile(path, path);
+  const keyring = opts.stage ? current.staging(key) : current.with(key);
+  replaceKeyFile(path, keyring);
+  return { id: key.id, keys: keyring.ids(), active: keyring.active.id };
+}
+
+/** Moves key `id` to the end of the file: it encrypts from the next reload. */
+export function activateKeyInFile(path: string, id: string): { keys: string[] } {
+  const keyring = readKeyFile(path, path).activating(id);
+  replaceKeyFile(path, keyring);
+  return { keys: keyring.ids() };
+}
+
+/** Atomic: a reader sees the old file or the new one. */
+function replaceKeyFile(path: string, keyring: Keyring): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writePrivate(tmp, keyring.format(HEADER));
   renameSync(tmp, path);
-  return { id: keyring.active.id, keys: keyring.ids() };
 }
 
 /** A fresh `id:base64` entry for keys supplied through the environment or a secret store. */

@@ -42,9 +42,25 @@ export class Keyring {
     return [...this.byId.keys()];
   }
 
+  private entries(): KeyEntry[] {
+    return this.ids().map((id) => ({ id, key: this.byId.get(id)! }));
+  }
+
   /** A keyring with `entry` appended as the new active key. */
   with(entry: KeyEntry): Keyring {
-    return new Keyring([...this.ids().map((id) => ({ id, key: this.byId.get(id)! })), entry]);
+    return new Keyring([...this.entries(), entry]);
+  }
+
+  /** A keyring with `entry` first: it decrypts but does not encrypt yet (the first step of a rotation across replicas). */
+  staging(entry: KeyEntry): Keyring {
+    return new Keyring([entry, ...this.entries()]);
+  }
+
+  /** A keyring with key `id` moved to the end, so it encrypts. */
+  activating(id: string): Keyring {
+    const key = this.byId.get(id);
+    if (!key) throw new Error(`no key "${id}" (keys: ${this.ids().join(', ')})`);
+    return new Keyring([...this.entries().filter((e) => e.id !== id), { id, key }]);
   }
 
   /** The text form `parseKeyring` reads: one `id:base64` a line, oldest first. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { EncryptionCodec, ENCODING_ENCRYPTED, METADATA_CIPHER, METADATA_KEY_ID, PayloadDecryptionError } from '../../../src/crypto/codec';
 import { CIPHERS, Keyring, newKey, parseKeyring } from '../../../src/crypto/keyring';
-import { loadKeyring, rotateKeyFile } from '../../../src/crypto/keySource';
+import { activateKeyInFile, loadKeyring, rotateKeyFile } from '../../../src/crypto/keySource';
 
 const incident = { labels: { alertname: 'DiskFull', instance: 'db-7.secret.internal' }, recipient: { email: 'alice@example.com' } };
 const plain = () => defaultPayloadConverter.toPayload(incident) as Payload;
@@ -140,5 +140,28 @@ describe('encryption keys', () => {
     expect(() => parseKeyring('', 'X')).toThrow('X: no keys');
     expect(() => loadKeyring({ KLAXON_DATA_DIR: '.', KLAXON_ENCRYPTION_KEYS: `a:${k}`, KLAXON_ENCRYPTION_KEYS_FILE: '/x' })).toThrow(/both set/);
     expect(() => loadKeyring({ KLAXON_DATA_DIR: '.', KLAXON_ENCRYPTION_KEYS_FILE: '/nonexistent/keys' })).toThrow(/KLAXON_ENCRYPTION_KEYS_FILE \(\/nonexistent\/keys\): cannot read the keys file \(no such file\)/);
+  });
+});
+
+describe('rotation across replicas', () => {
+  test('a staged key decrypts before it encrypts; activated, it encrypts and the old key still decrypts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klaxon-keys-'));
+    const file = join(dir, 'encryption.keys');
+    const old = loadKeyring({ KLAXON_DATA_DIR: dir }).keyring;
+    const staged = rotateKeyFile(file, { stage: true });
+    const afterStage = loadKeyring({ KLAXON_DATA_DIR: dir }).keyring;
+    // Still the old key encrypts: a replica that has not reloaded yet reads everything written now.
+    expect(afterStage.active.id).toBe(old.active.id);
+    expect(afterStage.get(staged.id)).toBeDefined();
+
+    activateKeyInFile(file, staged.id);
+    const activated = loadKeyring({ KLAXON_DATA_DIR: dir }).keyring;
+    expect(activated.active.id).toBe(staged.id);
+    const [fresh] = await new EncryptionCodec(activated).encode([plain()]);
+    // A replica still on the staged keyring reads the new key's payloads.
+    expect(defaultPayloadConverter.fromPayload((await new EncryptionCodec(afterStage).decode([fresh]))[0])).toEqual(incident);
+    const [before] = await new EncryptionCodec(old).encode([plain()]);
+    expect(defaultPayloadConverter.fromPayload((await new EncryptionCodec(activated).decode([before]))[0])).toEqual(incident);
+    expect(() => activateKeyInFile(file, 'nope')).toThrow(/no key "nope"/);
   });
 });
