@@ -23,8 +23,7 @@ import { HEARTBEAT_THROTTLE } from '../../src/temporal/worker';
 import { RunbookStore } from '../../src/store/runbooks';
 import { loadRunbooks, runbookDirs } from '../../src/runbook/load';
 import { TEST_RUNBOOKS } from './runbooks';
-import { EncryptionCodec } from '../../src/crypto/codec';
-import { Keyring, newKey } from '../../src/crypto/keyring';
+import { fixtureDataConverter } from './encryption';
 
 /**
  * The incident workflow on Temporal's time-skipping test server, with the real activities, the
@@ -32,8 +31,9 @@ import { Keyring, newKey } from '../../src/crypto/keyring';
  */
 export async function startEscalationHarness(yaml: string, secrets: Record<string, string>) {
   installRuntime();
-  // Encrypted as in production: the workflows then run behind the same codec Klaxon's worker has.
-  const dataConverter = { payloadCodecs: [new EncryptionCodec(new Keyring([newKey()]))] };
+  // Encrypted as in production, under the fixture keyring, so histories captured from here
+  // (test/fixtures/histories/capture.ts) replay in the replay test.
+  const dataConverter = fixtureDataConverter();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: requireTemporalBinary('testServer') } },
     client: { dataConverter },
