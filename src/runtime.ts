@@ -25,6 +25,9 @@ import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
 import { ModelStore } from './store/models';
 import { syncRetrainSchedules } from './temporal/schedules';
+import { payloadEncryption, type PayloadEncryption } from './temporal/encryption';
+import { freePort } from './temporal/devServer';
+import { codecCorsOrigins, embeddedUiCodec, type CodecSettings } from './server/plugins/codec';
 
 export interface KlaxonOptions {
   env: KlaxonEnv;
@@ -46,6 +49,8 @@ export interface Klaxon {
   temporalUiUrl?: string;
   config: ConfigStore;
   client: Client;
+  /** Payload encryption every Client and Worker of this Klaxon uses (tests build their own workers with it). */
+  encryption: PayloadEncryption;
   db: Database;
   app?: FastifyInstance;
   worker?: Worker;
@@ -70,10 +75,23 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
   };
 
   try {
+    // Before anything talks to Temporal: every payload Klaxon writes is encrypted (src/crypto).
+    const encryption = payloadEncryption(env, log);
+    const { dataConverter } = encryption;
+    const codec: CodecSettings = { codec: encryption.codec, corsOrigins: codecCorsOrigins(env), namespace: env.TEMPORAL_NAMESPACE };
     let devServer: DevServer | undefined;
     let address = env.TEMPORAL_ADDRESS;
+    // The HTTP port is fixed before the embedded UI starts, so the UI can be pointed at its codec server.
+    let httpPort = env.PORT;
     if (!address) {
-      devServer = await startDevServer({ dataDir: join(dataDir, 'temporal'), port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT || undefined, namespace: env.TEMPORAL_NAMESPACE, log });
+      let uiCodecEndpoint: string | undefined;
+      if (env.TEMPORAL_UI_PORT && opts.http !== false) {
+        httpPort = env.PORT || (await freePort());
+        const ui = embeddedUiCodec(env.HOST, httpPort);
+        codec.uiSecret = ui.secret;
+        uiCodecEndpoint = ui.endpoint;
+      }
+      devServer = await startDevServer({ dataDir: join(dataDir, 'temporal'), port: env.TEMPORAL_PORT, uiPort: env.TEMPORAL_UI_PORT || undefined, uiCodecEndpoint, namespace: env.TEMPORAL_NAMESPACE, log });
       stops.push(() => devServer!.stop());
       address = devServer.address;
     }
@@ -83,7 +101,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       const added = await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
       if (added.length) log.info({ added }, 'registered search attributes');
     }
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
     // Health checks go through their own connection without the client's retries (see reachability.ts).
     const probe = await Connection.lazy({ address, interceptors: [] });
     stops.push(() => probe.close());
@@ -113,6 +131,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.KLAXON_TASK_QUEUE,
         workflowBundle: bundle,
+        dataConverter,
         deps: {
           config,
           incidents,
@@ -140,8 +159,8 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     let url = '';
     if (opts.http !== false) {
       startDefaultMetrics();
-      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual')) }, log);
-      url = await app.listen({ port: env.PORT, host: env.HOST });
+      app = await buildApp({ config, codec, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual')) }, log);
+      url = await app.listen({ port: httpPort, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');
     }
@@ -152,6 +171,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       temporalUiUrl: devServer?.uiUrl,
       config,
       client,
+      encryption,
       db,
       app,
       worker,

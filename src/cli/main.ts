@@ -15,6 +15,7 @@ const USAGE = `usage: klaxon <command>
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
   model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
   token issue|keygen ...     per-user API tokens (klaxon token for details)
+  keys rotate|activate|list|generate   payload encryption keys (a new key encrypts, older ones still decrypt)
 `;
 
 // Heavy commands (TensorFlow.js, vendor clients) are required lazily so `klaxon ack` starts fast.
@@ -38,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return (require('./commands/token') as typeof import('./commands/token')).token(args);
     case 'test-receiver':
       return (require('./commands/testReceiver') as typeof import('./commands/testReceiver')).testReceiver(args);
+    case 'keys':
+      return (require('./commands/keys') as typeof import('./commands/keys')).keys(args);
     case 'model': {
       if (args[0] === 'eval') return (require('./commands/model-eval') as typeof import('./commands/model-eval')).modelEval(args.slice(1));
       if (args[0] === 'retrain' || args[0] === 'list' || args[0] === 'report') return (require('./commands/model') as typeof import('./commands/model')).model(args);

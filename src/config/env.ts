@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CIPHERS, DEFAULT_CIPHER } from '../crypto/keyring';
 
 /** Process settings from the environment (infrastructure); tenants live in the YAML file. */
 export const envSchema = z.object({
@@ -16,6 +17,16 @@ export const envSchema = z.object({
   LOG_LEVEL: z.string().default('info'),
   /** Runbook folders (`:`-separated); the worker bundles their files, the server lists them. */
   KLAXON_RUNBOOKS: z.string().default('./runbooks'),
+  /**
+   * Payload encryption keys, `<id>:<base64 32 bytes>` entries (the last encrypts), inline or in a
+   * file; neither set: `<data dir>/encryption.keys`, created on first start (src/crypto/keySource.ts).
+   */
+  KLAXON_ENCRYPTION_KEYS: z.string().optional(),
+  KLAXON_ENCRYPTION_KEYS_FILE: z.string().optional(),
+  /** The cipher new payloads are written with; every payload records its own, so a change is safe any time. */
+  KLAXON_ENCRYPTION_CIPHER: z.enum(CIPHERS).default(DEFAULT_CIPHER),
+  /** Web UI origins the codec server answers (comma-separated); default: the embedded UI on localhost and 127.0.0.1. */
+  KLAXON_CODEC_CORS_ORIGINS: z.string().optional(),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;

@@ -181,14 +181,23 @@ function firingIn(group: Group): boolean {
   return group.alerts.some((a) => a.status === 'firing');
 }
 
+/**
+ * Search attributes are stored in plaintext (a payload codec cannot encrypt them, the server must
+ * index them), so a label value goes in only when it looks like an identifier (`HighLatency`,
+ * `payments-db`); anything else (spaces, `@`, long text) is left out rather than exposed.
+ */
+export function searchKeyword(value: string | undefined): string {
+  return value && /^[A-Za-z0-9_.:/-]{1,100}$/.test(value) ? value : '';
+}
+
 /** Short keyword values only: Web UI filters, no free text, no secrets. */
 function searchAttributesFor(tenant: string, group: Group): SearchAttributePair[] {
   const labels = group.commonLabels;
   const first = group.alerts[0].labels;
   return [
     { key: KlaxonTenant, value: tenant },
-    { key: KlaxonAlertName, value: labels.alertname ?? first.alertname ?? '' },
-    { key: KlaxonService, value: labels.service ?? first.service ?? '' },
+    { key: KlaxonAlertName, value: searchKeyword(labels.alertname ?? first.alertname) },
+    { key: KlaxonService, value: searchKeyword(labels.service ?? first.service) },
     { key: KlaxonSeverity, value: maxSeverity(group.alerts.map((a) => severityOf(a.labels))) },
     { key: KlaxonStatus, value: 'firing' },
   ];

@@ -17,6 +17,7 @@ import { modelsPlugin } from './plugins/models';
 import { jwksPlugin } from './plugins/jwks';
 import { Authenticator } from '../auth/authenticate';
 import { installApiAuth } from './auth';
+import { codecPlugin } from './plugins/codec';
 
 /** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
@@ -50,5 +51,6 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(feedbackPlugin);
   await app.register(modelsPlugin);
   await app.register(jwksPlugin, { authn });
+  if (services.codec) await app.register(codecPlugin, { settings: services.codec });
   return app;
 }

@@ -6,6 +6,7 @@ import type { NotificationAttempts } from '../delivery/attempts';
 import type { IngestService } from '../ingest/ingest';
 import type { RunbookStore } from '../store/runbooks';
 import type { RunbookSet } from '../runbook/load';
+import type { CodecSettings } from './plugins/codec';
 
 /** What route plugins may touch; app.ts wires it as the `klaxon` decorator. */
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   runbookStore?: RunbookStore;
   runbookSet?: RunbookSet;
   ingest: IngestService;
+  /** The remote codec server (`/codec/*`) for the Temporal Web UI; absent: not served. */
+  codec?: CodecSettings;
 }
 
 declare module 'fastify' {

@@ -13,6 +13,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port; undefined disables the UI (headless). */
   uiPort?: number;
+  /** Where the Web UI decodes encrypted payloads (Klaxon's codec server); never logged, it holds the UI's secret. */
+  uiCodecEndpoint?: string;
   namespace?: string;
   /** Register Klaxon's search attributes at start (default); off to test registering them later. */
   searchAttributes?: boolean;
@@ -123,6 +125,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     args.push('--sqlite-pragma', 'journal_mode=wal');
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
+  if (opts.uiPort && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   else args.push('--headless');
   // The metrics endpoint defaults to a fixed port; a random one keeps parallel servers apart.
   args.push('--metrics-port', String(await freePort()));

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { HEARTBEAT_EVERY_MS } from '../delivery/policy';
 
@@ -12,6 +13,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   workflowBundle: { codePath: string };
+  /** Payload encryption (src/temporal/encryption.ts): the same as the client's. */
+  dataConverter: DataConverter;
   deps: ActivityDeps;
 }
 
@@ -23,6 +26,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
+    dataConverter: opts.dataConverter,
     activities: createActivities(opts.deps),
     // Timers and signals wake workflows; keeping them cached avoids replaying history for each one.
     maxCachedWorkflows: 2000,

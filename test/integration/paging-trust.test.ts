@@ -348,6 +348,7 @@ describe('paging you can trust', () => {
       connection,
       taskQueue: queue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
+      dataConverter: klaxon.encryption.dataConverter,
       ...HEARTBEAT_THROTTLE,
       activities: createActivities({
         config: klaxon.config,
@@ -394,10 +395,12 @@ describe('paging you can trust', () => {
     expect(first.outcome).toBe('started');
     expect((await post(1)).outcome).toBe('updated');
     const handle = klaxon.client.workflow.getHandle(incidentWorkflowId(tenant, groupKey));
-    const signalled = async () =>
-      ((await handle.fetchHistory()).events ?? [])
-        .filter((e) => e.workflowExecutionSignaledEventAttributes)
-        .map((e) => JSON.parse(Buffer.from(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0].data!).toString()).alerts.length as number);
+    // The history as stored: its payloads are encrypted, so each goes through Klaxon's codec first.
+    const signalled = async () => {
+      const signals = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+      const payloads = await klaxon.encryption.codec.decode(signals.map((e) => e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]));
+      return payloads.map((p) => JSON.parse(Buffer.from(p.data!).toString()).alerts.length as number);
+    };
     // A signal that arrives during a workflow task enters history when that task completes.
     const history = (n: number) => eventually(async () => ((await signalled()).length >= n ? signalled() : undefined), 10_000, `${n} signal(s) in history`);
     expect(await history(1)).toEqual([1]);

@@ -168,7 +168,11 @@ describe('runbooks', () => {
     expect((await form('deny')).status).toBe(410);
     // The probe answers 500; the runbook escalates: the policy's next notify step pages now, not in an hour.
     await eventually(async () => ops.received.filter((r) => JSON.parse(r.body).incident.id === approved && JSON.parse(r.body).kind === 'firing').length > pagesBefore, 20_000, 'the escalated page');
-    const t = await timeline(approved);
+    // Audit rows land a few milliseconds after the page they record (README, delivery guarantee).
+    const t = await eventually(async () => {
+      const x = await timeline(approved);
+      return x.some((e) => e.kind === 'escalated') ? x : undefined;
+    }, 10_000, 'the escalated row');
     expect(t.find((e) => e.kind === 'runbook.approved')!.actor).toBe('approval link');
     expect(t.find((e) => e.kind === 'escalated')!.actor).toBe('runbook:test-approval');
   }, 60_000);

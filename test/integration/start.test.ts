@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, cpSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, cpSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/temporal/devServer';
@@ -58,6 +58,12 @@ describe('klaxon start on embedded defaults', () => {
     );
     // The generated tokens are never written to the log.
     expect(output).not.toContain(tokens.KLAXON_DEMO_WEBHOOK_TOKEN);
+    // Encryption is on without any setup: a keyring in the data dir (0600), said once, its key never logged.
+    const keysFile = join(dataDir, 'encryption.keys');
+    expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+    expect(output.split('created an encryption key').length - 1).toBe(1);
+    const key = readFileSync(keysFile, 'utf8').split('\n').find((l) => l && !l.startsWith('#'))!.split(':')[1];
+    expect(output).not.toContain(key);
 
     const res = await fetch(`${base}/webhook/demo`, {
       method: 'POST',

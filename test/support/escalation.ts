@@ -23,6 +23,7 @@ import { HEARTBEAT_THROTTLE } from '../../src/temporal/worker';
 import { RunbookStore } from '../../src/store/runbooks';
 import { loadRunbooks, runbookDirs } from '../../src/runbook/load';
 import { TEST_RUNBOOKS } from './runbooks';
+import { fixtureDataConverter } from './encryption';
 
 /**
  * The incident workflow on Temporal's time-skipping test server, with the real activities, the
@@ -30,8 +31,12 @@ import { TEST_RUNBOOKS } from './runbooks';
  */
 export async function startEscalationHarness(yaml: string, secrets: Record<string, string>) {
   installRuntime();
+  // Encrypted as in production, under the fixture keyring, so histories captured from here
+  // (test/fixtures/histories/capture.ts) replay in the replay test.
+  const dataConverter = fixtureDataConverter();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: requireTemporalBinary('testServer') } },
+    client: { dataConverter },
   });
   const db: Database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-esc-')) });
   await migrate(db.pool);
@@ -51,6 +56,7 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
       // ("invalid history builder state"), leaving the workflow stuck; the dev server does not.
       maxEagerActivityReservationsPerWorkflowTask: 0,
       connection: env.nativeConnection,
+      dataConverter,
       taskQueue,
       workflowBundle: { codePath: process.env.KLAXON_TEST_BUNDLE! },
       activities: createActivities({
@@ -60,7 +66,7 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
         attempts: new NotificationAttempts(db.pool),
         notifier: { http: createHttpDelivery(), now: () => new Date() },
         namespace: 'default',
-        temporal: new Client({ connection: env.connection }),
+        temporal: new Client({ connection: env.connection, dataConverter }),
         runbookStore: new RunbookStore(db.pool),
         runbookSet,
       }),

@@ -43,6 +43,8 @@ export async function startTestKlaxon(yaml: string, secrets: Record<string, stri
     DATABASE_URL: process.env.DATABASE_URL,
     // The folders globalSetup bundled: the shipped examples and the test runbooks.
     KLAXON_RUNBOOKS: TEST_RUNBOOKS,
+    // The run's keyring (globalSetup); `KLAXON_ENCRYPTION_KEYS: ''` tests the keyring a start creates.
+    KLAXON_ENCRYPTION_KEYS: process.env.KLAXON_TEST_ENCRYPTION_KEYS,
     ...overrides,
   });
   return startKlaxon({

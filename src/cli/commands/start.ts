@@ -61,6 +61,12 @@ export async function start(args: string[] = []): Promise<number> {
       } catch (err) {
         klaxon.log.error({ err: (err as Error).message }, 'configuration reload failed; keeping the old one');
       }
+      try {
+        // After `klaxon keys rotate`: the new key encrypts from now on, payloads under older keys still decrypt.
+        klaxon.encryption.reload();
+      } catch (err) {
+        klaxon.log.error({ err: (err as Error).message }, 'encryption keys reload failed; keeping the old ones');
+      }
     });
   });
 }

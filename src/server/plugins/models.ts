@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -95,7 +95,8 @@ export const modelsPlugin: FastifyPluginAsync = async (app) => {
     }
     const status = description.status.name;
     const pending = description.raw.pendingActivities?.[0];
-    const heartbeat = pending?.heartbeatDetails?.payloads?.[0] ? defaultPayloadConverter.fromPayload(pending.heartbeatDetails.payloads[0]) : undefined;
+    // Heartbeat details are stored encrypted: decoded through the client's codec, as results are.
+    const heartbeat = (await decodeOptionalSinglePayload<unknown>(app.klaxon.temporal.options.loadedDataConverter, pending?.heartbeatDetails?.payloads?.[0])) ?? undefined;
     let result: RetrainResult | undefined;
     let error: string | undefined;
     let progress: RetrainProgress | undefined;
