@@ -17,6 +17,8 @@ import type { RunbookStore } from '../src/store/runbooks';
 import type { RunbookSet } from '../src/runbook/load';
 import { createRunbookActivities } from './runbook';
 import type { Client } from '@temporalio/client';
+import type { IngestService } from '../src/ingest/ingest';
+import { createHeartbeatActivities } from './heartbeats';
 
 export type { PlanStep, Plan } from './plan';
 export type { NotifyArgs, NotifyResult } from '../src/delivery/notifyActivity';
@@ -41,6 +43,8 @@ export interface ActivityDeps {
   runbookStore?: RunbookStore;
   /** The runbooks loaded from KLAXON_RUNBOOKS (their metadata: match, mode, limits). */
   runbookSet?: RunbookSet;
+  /** Opens incidents as the webhook does (a heartbeat's missed beat). */
+  ingest?: IngestService;
 }
 
 /** Every side effect the workflows ask for, bound to the process's config, store and HTTP client. */
@@ -56,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRunbookRunActivities(deps),
     ...createTrainingActivities(deps),
     ...createRunbookActivities(deps),
+    ...createHeartbeatActivities(deps),
   };
 }
 

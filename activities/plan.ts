@@ -2,6 +2,7 @@ import type { ConfigStore } from '../src/config/store';
 import type { NotifyTargets, PolicyConfig } from '../src/config/schema';
 import type { IncidentStore } from '../src/store/incidents';
 import { parseMatcher, matchesAll } from '../src/routing/matchers';
+import { HEARTBEAT_ALERTNAME } from '../src/config/heartbeats';
 import { maintenanceHold, type Hold } from '../src/routing/hold';
 import { findInhibition, mayInhibit } from '../src/routing/inhibition';
 import type { Links } from '../workflows/definitions';
@@ -15,8 +16,8 @@ export type PlanStep =
 
 export interface Plan {
   policyName: string;
-  /** Index of the matching route, or "default". */
-  route: number | 'default';
+  /** Index of the matching route, "default", or "heartbeat" (a missed beat whose heartbeat names its policy). */
+  route: number | 'default' | 'heartbeat';
   urgency: 'high' | 'low';
   ackTimeoutMs?: number;
   steps: PlanStep[];
@@ -49,11 +50,15 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
     if (!tenant) throw new Error(`unknown tenant ${args.tenant}`);
     let route: Plan['route'] = 'default';
     let policyName = tenant.defaultPolicy;
-    for (const [i, r] of tenant.routes.entries()) {
-      if (matchesAll(r.matchers.map(parseMatcher), args.labels)) {
+    const heartbeat = args.labels.alertname === HEARTBEAT_ALERTNAME ? tenant.heartbeats[args.labels.heartbeat ?? ''] : undefined;
+    if (heartbeat?.policy) {
+      route = 'heartbeat';
+      policyName = heartbeat.policy;
+    } else {
+      const i = tenant.routes.findIndex((r) => matchesAll(r.matchers.map(parseMatcher), args.labels));
+      if (i >= 0) {
         route = i;
-        policyName = r.policy;
-        break;
+        policyName = tenant.routes[i].policy;
       }
     }
     const policy = tenant.escalationPolicies[policyName];

@@ -20,6 +20,7 @@ import { RunbookStore } from './store/runbooks';
 import { loadRunbooks, runbookDirs } from './runbook/load';
 import { watchTemporal } from './temporal/reachability';
 import { IngestService } from './ingest/ingest';
+import { Heartbeats } from './heartbeat/heartbeats';
 import { buildApp } from './server/app';
 import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
@@ -45,6 +46,8 @@ export interface KlaxonOptions {
 
 export interface Klaxon {
   url: string;
+  /** The tenants' heartbeats: beats, and their sync with the config (start, SIGHUP). */
+  heartbeats: Heartbeats;
   temporalAddress: string;
   temporalUiUrl?: string;
   config: ConfigStore;
@@ -121,6 +124,9 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     const runbookSet = loadRunbooks(dirs);
     for (const error of runbookSet.errors) log.error({ error }, 'runbook left out');
     if (runbookSet.byName.size) log.info({ runbooks: [...runbookSet.byName.keys()] }, 'runbooks loaded');
+    // One ingest path for the webhook and for what workers raise themselves (a missed heartbeat).
+    const ingest = new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual'));
+    const heartbeats = new Heartbeats(client, env.KLAXON_TASK_QUEUE);
 
     let worker: Worker | undefined;
     if (opts.worker !== false) {
@@ -143,6 +149,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           models: new ModelStore(db.pool),
           runbookStore,
           runbookSet,
+          ingest,
         },
       });
       worker = created.worker;
@@ -159,13 +166,17 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     let url = '';
     if (opts.http !== false) {
       startDefaultMetrics();
-      app = await buildApp({ config, codec, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual')) }, log);
+      app = await buildApp({ config, codec, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest, heartbeats }, log);
       url = await app.listen({ port: httpPort, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');
     }
 
+    // Every configured heartbeat watches from now on, beaten or not; removed ones are retired.
+    await heartbeats.sync(config.config, log);
+
     return {
+      heartbeats,
       url: url.replace('0.0.0.0', '127.0.0.1'),
       temporalAddress: address,
       temporalUiUrl: devServer?.uiUrl,

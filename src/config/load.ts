@@ -110,6 +110,11 @@ export function crossCheck(config: KlaxonConfig): ConfigProblem[] {
       checkMatchers(problems, `${at}.inhibitRules.${i}.sourceMatchers`, r.sourceMatchers);
       checkMatchers(problems, `${at}.inhibitRules.${i}.targetMatchers`, r.targetMatchers);
     });
+    for (const [name, h] of Object.entries(t.heartbeats)) {
+      if (h.policy !== undefined && !Object.hasOwn(t.escalationPolicies, h.policy)) problems.push({ path: `${at}.heartbeats.${name}.policy`, message: `unknown escalation policy "${h.policy}"` });
+      checkMatchers(problems, `${at}.heartbeats.${name}.matchers`, h.matchers);
+      if (h.interval < 10_000) problems.push({ path: `${at}.heartbeats.${name}.interval`, message: 'must be at least 10s' });
+    }
     checkTemplates(problems, `${at}.templates`, t.templates);
     problems.push(...checkSchedules(at, t.users, t.schedules));
   }

@@ -4,6 +4,7 @@ import { duration } from './duration';
 import { receiverSchema } from './receivers';
 import { restrictSchema, scheduleSchema, timeZone, userSchema } from './schedules';
 import { anomalySchema } from './anomaly';
+import { heartbeatSchema } from './heartbeats';
 import { runbooksSchema } from './runbooks';
 import { authSchema } from './auth';
 
@@ -131,6 +132,8 @@ export const tenantSchema = z
     runbooks: runbooksSchema.prefault({}),
     /** Handlebars template overrides per receiver type (`webhook`, `slack`, …). */
     templates: z.record(z.string(), z.string()).default({}),
+    /** Dead-man's switches: a missed beat opens an incident, the next beat resolves it. */
+    heartbeats: z.record(name, heartbeatSchema).default({}),
   })
   .strict();
 

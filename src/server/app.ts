@@ -18,6 +18,7 @@ import { jwksPlugin } from './plugins/jwks';
 import { Authenticator } from '../auth/authenticate';
 import { installApiAuth } from './auth';
 import { codecPlugin } from './plugins/codec';
+import { heartbeatPlugin } from './plugins/heartbeat';
 
 /** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
@@ -42,6 +43,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(healthPlugin);
   await app.register(metricsPlugin);
   await app.register(webhookPlugin, { bodyLimit: services.config.config.server.bodyLimitBytes });
+  await app.register(heartbeatPlugin);
   await app.register(incidentsPlugin);
   await app.register(linksPlugin);
   await app.register(incidentPagePlugin);

@@ -4,6 +4,7 @@ import type { Database } from '../store/db';
 import type { IncidentStore } from '../store/incidents';
 import type { NotificationAttempts } from '../delivery/attempts';
 import type { IngestService } from '../ingest/ingest';
+import type { Heartbeats } from '../heartbeat/heartbeats';
 import type { RunbookStore } from '../store/runbooks';
 import type { RunbookSet } from '../runbook/load';
 import type { CodecSettings } from './plugins/codec';
@@ -22,6 +23,8 @@ export interface Services {
   runbookStore?: RunbookStore;
   runbookSet?: RunbookSet;
   ingest: IngestService;
+  /** Beats of the tenants' heartbeats (dead-man's switches); optional for tests that need none. */
+  heartbeats?: Heartbeats;
   /** The remote codec server (`/codec/*`) for the Temporal Web UI; absent: not served. */
   codec?: CodecSettings;
 }

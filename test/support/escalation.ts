@@ -24,6 +24,7 @@ import { RunbookStore } from '../../src/store/runbooks';
 import { loadRunbooks, runbookDirs } from '../../src/runbook/load';
 import { TEST_RUNBOOKS } from './runbooks';
 import { fixtureDataConverter } from './encryption';
+import { IngestService } from '../../src/ingest/ingest';
 
 /**
  * The incident workflow on Temporal's time-skipping test server, with the real activities, the
@@ -46,6 +47,9 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
   const taskQueue = `esc-${randomUUID()}`;
   // The runbooks globalSetup bundled (the shipped examples and the test runbooks).
   const runbookSet = loadRunbooks(runbookDirs(TEST_RUNBOOKS));
+  const activityClient = new Client({ connection: env.connection, dataConverter });
+  // What the worker raises itself (a missed heartbeat) goes through ingest, as in production.
+  const ingest = new IngestService(activityClient, taskQueue, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), false, { searchAttributes: false });
   // Without a workflow cache there is no sticky queue: the time-skipping server does not move a dead
   // worker's sticky tasks elsewhere, and replaying every task from history is the stricter test anyway.
   const makeWorker = (opts: { cache?: boolean } = {}) =>
@@ -66,9 +70,10 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
         attempts: new NotificationAttempts(db.pool),
         notifier: { http: createHttpDelivery(), now: () => new Date() },
         namespace: 'default',
-        temporal: new Client({ connection: env.connection, dataConverter }),
+        temporal: activityClient,
         runbookStore: new RunbookStore(db.pool),
         runbookSet,
+        ingest,
       }),
     });
 

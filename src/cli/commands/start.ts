@@ -58,6 +58,8 @@ export async function start(args: string[] = []): Promise<number> {
         klaxon.log.info('configuration reloaded');
         // Retrain schedules follow the tenants' cron and time zone.
         void syncRetrainSchedules(klaxon.client, klaxon.config.config, env.KLAXON_TASK_QUEUE, klaxon.log);
+        // Heartbeats added start watching, changed ones take their new interval, removed ones retire.
+        void klaxon.heartbeats.sync(klaxon.config.config, klaxon.log);
       } catch (err) {
         klaxon.log.error({ err: (err as Error).message }, 'configuration reload failed; keeping the old one');
       }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { webhookPayloadSchema } from '../../alertmanager/payload';
 import { bearerMatches, unauthorized } from '../auth';
 import { webhookDuration } from '../../metrics';
+import { splitHeartbeats } from '../../heartbeat/heartbeats';
 
 /** POST /webhook/:tenant — Alertmanager's webhook_configs target. */
 export const webhookPlugin: FastifyPluginAsync<{ bodyLimit: number }> = async (app, opts) => {
@@ -32,9 +33,13 @@ export const webhookPlugin: FastifyPluginAsync<{ bodyLimit: number }> = async (a
         });
       }
       const tenant = app.klaxon.config.tenant(request.params.tenant)!;
-      const incidents = await app.klaxon.ingest.ingest(request.params.tenant, tenant, parsed.data);
+      // Alerts that are heartbeats (Alertmanager's Watchdog) beat them and open no incident.
+      const { beats, rest } = splitHeartbeats(tenant, parsed.data);
+      const heartbeats = app.klaxon.heartbeats;
+      if (heartbeats) await Promise.all(beats.map((b) => heartbeats.beat(request.params.tenant, b.name, tenant.heartbeats[b.name], b.source)));
+      const incidents = rest ? await app.klaxon.ingest.ingest(request.params.tenant, tenant, rest) : [];
       end({ code: '202' });
-      return reply.code(202).send({ status: 'accepted', alerts: parsed.data.alerts.length, incidents });
+      return reply.code(202).send({ status: 'accepted', alerts: parsed.data.alerts.length, incidents, ...(beats.length ? { heartbeats: beats.map((b) => b.name) } : {}) });
     },
   );
 };

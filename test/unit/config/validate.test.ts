@@ -150,6 +150,23 @@ describe('tenant configuration', () => {
     expect(byPath['tenants.acme.runbooks']).toBe('Unrecognized key: "maxAutoRuns"');
   });
 
+  test('heartbeats: durations parsed, grace 1m by default; an unknown policy, a bad matcher or a too short interval name their path', () => {
+    const block = (lines: string) => valid.replace('    defaultPolicy: standard', `    defaultPolicy: standard\n    heartbeats:\n${lines}`);
+    const good = parseConfig(block(`      watchdog: { interval: 5m, matchers: ['alertname="Watchdog"'] }\n      backup: { interval: 1d, grace: 2h, policy: standard, labels: { team: storage } }\n`), env);
+    if (!good.ok) throw new Error(JSON.stringify(good.problems));
+    expect(good.config.tenants.acme.heartbeats.watchdog).toEqual({ interval: 300_000, grace: 60_000, matchers: ['alertname="Watchdog"'], severity: 'critical', labels: {} });
+    expect(good.config.tenants.acme.heartbeats.backup).toMatchObject({ interval: 86_400_000, grace: 7_200_000, policy: 'standard' });
+
+    const bad = parseConfig(block(`      a: { interval: 5s, policy: nope }\n      b: { interval: 1h, matchers: ['alertname=~"("'] }\n      c: { interval: soon }\n`), env);
+    const byPath = bad.ok ? {} : Object.fromEntries(bad.problems.map((p) => [p.path, p.message]));
+    expect(byPath['tenants.acme.heartbeats.c.interval']).toMatch(/"soon" is not a duration/);
+    const cross = parseConfig(block(`      a: { interval: 5s, policy: nope }\n      b: { interval: 1h, matchers: ['alertname=~"("'] }\n`), env);
+    const crossByPath = cross.ok ? {} : Object.fromEntries(cross.problems.map((p) => [p.path, p.message]));
+    expect(crossByPath['tenants.acme.heartbeats.a.policy']).toBe('unknown escalation policy "nope"');
+    expect(crossByPath['tenants.acme.heartbeats.a.interval']).toBe('must be at least 10s');
+    expect(Object.keys(crossByPath).some((k) => k.startsWith('tenants.acme.heartbeats.b.matchers'))).toBe(true);
+  });
+
   test('the shipped example validates once its variables are set', async () => {
     const example = join(projectRoot, 'config', 'tenants.example.yaml');
     const { readFileSync } = await import('node:fs');
