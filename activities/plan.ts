@@ -6,6 +6,7 @@ import { HEARTBEAT_ALERTNAME } from '../src/config/heartbeats';
 import { maintenanceHold, type Hold } from '../src/routing/hold';
 import { findInhibition, mayInhibit } from '../src/routing/inhibition';
 import type { Links } from '../workflows/definitions';
+import { slaTargets, type SlaTargets } from '../src/config/sla';
 
 export type PlanStep =
   | { kind: 'notify'; targets: NotifyTargets }
@@ -26,6 +27,8 @@ export interface Plan {
   hold?: Hold;
   /** Its labels match an inhibit rule's source: incidents it mutes are told when it opens and resolves. */
   mayInhibit?: boolean;
+  /** The tenant's SLA targets (its tier, with overrides) and who hears of a breach. */
+  sla?: SlaTargets & { notify?: NotifyTargets };
 }
 
 export function planSteps(policy: PolicyConfig): PlanStep[] {
@@ -77,6 +80,7 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
       links: { publicUrl: server.publicUrl, temporalUiUrl: server.temporalUiUrl, namespace: deps.namespace },
       ...(hold ? { hold } : {}),
       ...(mayInhibit(tenant, args.labels) ? { mayInhibit: true } : {}),
+      sla: { ...slaTargets(tenant.tier, tenant.sla), ...(policy.onSlaBreach ? { notify: policy.onSlaBreach.notify } : {}) },
     };
   };
 }

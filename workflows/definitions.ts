@@ -61,6 +61,8 @@ export interface CarriedState {
   partialResolvesTold?: number;
   /** Runbook runs this incident started (child workflows, see workflows/runbook.ts). */
   runbooks?: RunbookRun[];
+  /** SLA targets already breached (recorded once). */
+  slaBreached?: Array<'ack' | 'resolve'>;
 }
 
 /** A runbook run an incident started, and how it ended when it has. */

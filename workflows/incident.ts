@@ -37,6 +37,7 @@ import {
 } from './definitions';
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
+import { formatDuration } from '../src/config/duration';
 import { Pager, failureMessage, type PagerHost, type PendingSend } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
 import { runbookApprovalSignal, runbookEndedSignal, runbookEscalateSignal, runbookNoteSignal } from './runbookDefinitions';
@@ -140,6 +141,9 @@ const RUNBOOKS = 'klaxon-runbooks';
 /** patched() id: a runbook's approval request that names its approvers is also sent to each of them directly. */
 const RUNBOOK_APPROVERS = 'klaxon-runbook-approvers';
 
+/** patched() id: the tenant's SLA targets (ack within, resolve within) are watched; a breach is recorded and may notify. */
+const SLA_TRACKING = 'klaxon-sla';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -161,6 +165,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     void cancelPagesWhenActedOn(incident, pager);
     void tellPartialResolves(incident, pager);
     void tellRunbookMessages(incident, pager);
+    if (patched(SLA_TRACKING)) void watchSla(incident, pager);
   }
   void recheckHoldWhenSignalled(incident);
 
@@ -231,6 +236,29 @@ function pagerHost(incident: IncidentState): PagerHost {
     record: (kind, details) => incident.record(new Date(), kind, 'klaxon', details),
     message: (to, kind) => sendArgs(incident, to, kind),
   };
+}
+
+/**
+ * The SLA clock, from the incident's start: not acknowledged within `ackWithin`, not resolved within
+ * `resolveWithin`, each a breach, recorded once (also across continue-as-new). A breach while nobody
+ * has acknowledged pages the policy's `onSlaBreach` targets; after an ack nothing pages, so a resolve
+ * breach of an acknowledged incident is recorded and counted only.
+ */
+async function watchSla(incident: IncidentState, pager: Pager): Promise<void> {
+  await condition(() => incident.plan !== undefined || incident.status === 'resolved');
+  const sla = incident.plan?.sla;
+  if (!sla) return;
+  const started = Date.parse(incident.startedAt);
+  // Held silently (maintenance, inhibition, routine noise): nobody was asked to acknowledge.
+  const acked = () => incident.acks > 0 || incident.status === 'resolved' || !!incident.plan?.hold || !!incident.anomaly?.hold;
+  const watch = async (target: 'ack' | 'resolve', withinMs: number, met: () => boolean) => {
+    if (incident.slaBreached.includes(target)) return;
+    if (await condition(met, Math.max(1, started + withinMs - Date.now()))) return;
+    incident.slaBreached.push(target);
+    incident.record(new Date(), 'sla.breached', 'klaxon', { target, within: formatDuration(withinMs), tier: sla.tier });
+    if (sla.notify && incident.status === 'firing') await page(incident, pager, sla.notify, 'escalated');
+  };
+  await Promise.all([watch('ack', sla.ackWithinMs, acked), watch('resolve', sla.resolveWithinMs, () => incident.status === 'resolved')]);
 }
 
 /** Whenever the incident stops firing (ack, snooze, resolve), pages still in flight are cancelled. */

@@ -54,6 +54,8 @@ export class IncidentState {
   runbookMessages: Array<Pick<IncidentView, 'approval' | 'note'>> = [];
   /** Runbook runs started for this incident (carried across continue-as-new). */
   runbooks: RunbookRun[] = [];
+  /** SLA targets breached so far (carried: a breach is recorded once). */
+  slaBreached: Array<'ack' | 'resolve'> = [];
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
@@ -98,6 +100,7 @@ export class IncidentState {
         partialResolves: c.partialResolves ?? 0,
         partialResolvesTold: c.partialResolvesTold ?? c.partialResolves ?? 0,
         runbooks: c.runbooks ?? [],
+        slaBreached: c.slaBreached ?? [],
       });
       for (const n of c.notified) this.notified.set(notifiedKey(n), n);
       this.timeline.push(...c.timeline);
@@ -246,6 +249,7 @@ export class IncidentState {
       ...(this.reroute ? { reroute: true } : {}),
       ...(this.partialResolves ? { partialResolves: this.partialResolves, partialResolvesTold: this.partialResolvesTold } : {}),
       ...(this.runbooks.length ? { runbooks: this.runbooks } : {}),
+      ...(this.slaBreached.length ? { slaBreached: this.slaBreached } : {}),
       plan: this.plan!,
       timeline: this.timeline.slice(-50),
     };

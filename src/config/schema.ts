@@ -5,6 +5,7 @@ import { receiverSchema } from './receivers';
 import { restrictSchema, scheduleSchema, timeZone, userSchema } from './schedules';
 import { anomalySchema } from './anomaly';
 import { heartbeatSchema } from './heartbeats';
+import { slaSchema, tierSchema } from './sla';
 import { runbooksSchema } from './runbooks';
 import { authSchema } from './auth';
 
@@ -62,6 +63,8 @@ export const policySchema = z
     urgency: z.enum(['high', 'low']).default('high'),
     /** Acknowledged but not resolved within this long: escalation starts again (PagerDuty uses 30m). */
     ackTimeout: duration().optional(),
+    /** Who hears of an SLA breach (the tenant's tier targets) while the incident is not yet acknowledged. */
+    onSlaBreach: z.object({ notify: notifyTargets }).strict().optional(),
     steps: z.array(stepSchema).min(1, 'a policy needs at least one step'),
   })
   .strict();
@@ -132,6 +135,10 @@ export const tenantSchema = z
     runbooks: runbooksSchema.prefault({}),
     /** Handlebars template overrides per receiver type (`webhook`, `slack`, …). */
     templates: z.record(z.string(), z.string()).default({}),
+    /** Service tier: its SLA targets (ack and resolve within) apply to every incident of the tenant. */
+    tier: tierSchema,
+    /** Overrides of the tier's SLA targets. */
+    sla: slaSchema.optional(),
     /** Dead-man's switches: a missed beat opens an incident, the next beat resolves it. */
     heartbeats: z.record(name, heartbeatSchema).default({}),
   })
