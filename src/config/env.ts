@@ -16,6 +16,9 @@ export const envSchema = z.object({
   LOG_LEVEL: z.string().default('info'),
   /** Runbook folders (`:`-separated); the worker bundles their files, the server lists them. */
   KLAXON_RUNBOOKS: z.string().default('./runbooks'),
+  /** The audit chain's key when the tenants file has no server.auditKey (src/audit/key.ts). */
+  KLAXON_AUDIT_KEY: z.string().optional(),
+  KLAXON_AUDIT_KEY_FILE: z.string().optional(),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;

@@ -6,6 +6,8 @@ import { restrictSchema, scheduleSchema, timeZone, userSchema } from './schedule
 import { anomalySchema } from './anomaly';
 import { runbooksSchema } from './runbooks';
 import { authSchema } from './auth';
+import { privacySchema, retentionSchema } from './privacy';
+import { MIN_KEY_LENGTH } from '../audit/key';
 
 /** The one source of Klaxon's configuration types: every type below is inferred from a schema. */
 
@@ -131,6 +133,10 @@ export const tenantSchema = z
     runbooks: runbooksSchema.prefault({}),
     /** Handlebars template overrides per receiver type (`webhook`, `slack`, …). */
     templates: z.record(z.string(), z.string()).default({}),
+    /** Redaction of personal data before audit rows and model features are written (README: Audit trail and privacy). */
+    privacy: privacySchema.prefault({}),
+    /** Audit rows, ledger, classifications and retired model weights older than this are deleted daily (`400d`); absent: kept forever. */
+    retention: retentionSchema.optional(),
   })
   .strict();
 
@@ -153,6 +159,13 @@ export const serverSchema = z
     temporalUiUrl: z.string().url().default('http://localhost:8233'),
     /** API authentication: Klaxon's token signing keys and trusted identity providers (OIDC). */
     auth: authSchema.prefault({}),
+    /**
+     * HMAC key sealing the audit hash chain (at least 32 characters). Absent: KLAXON_AUDIT_KEY from
+     * the environment, else `<data dir>/audit.key`, created at first start (src/audit/key.ts).
+     */
+    auditKey: secret()
+      .refine((s) => s.reveal().length >= MIN_KEY_LENGTH, `must be at least ${MIN_KEY_LENGTH} characters (e.g. \`openssl rand -base64 32\`)`)
+      .optional(),
   })
   .strict();
 

@@ -8,6 +8,8 @@ import { parseConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { startKlaxon, type Klaxon } from '../../src/runtime';
 import { TEST_RUNBOOKS } from './runbooks';
+import { testAuditKeyMaterial } from './audit';
+export { testAudit, testAuditKeyMaterial } from './audit';
 
 let runtimeInstalled = false;
 /** Quiet Temporal's core logs; must run before the first worker or test environment is created. */
@@ -43,6 +45,7 @@ export async function startTestKlaxon(yaml: string, secrets: Record<string, stri
     DATABASE_URL: process.env.DATABASE_URL,
     // The folders globalSetup bundled: the shipped examples and the test runbooks.
     KLAXON_RUNBOOKS: TEST_RUNBOOKS,
+    KLAXON_AUDIT_KEY: testAuditKeyMaterial(),
     ...overrides,
   });
   return startKlaxon({
