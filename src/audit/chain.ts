@@ -48,12 +48,20 @@ type Client = Pick<pg.PoolClient, 'query'>;
  * the same on PGlite, whose single session serialises anyway. Also answers the transaction's now(),
  * the rows' recorded_at (what the column's default would have been).
  */
-export async function lockHead(client: Client, key: AuditKey, tenant: string): Promise<ChainHead & { now: Date }> {
+export async function lockHead(client: Client, key: AuditKey, tenant: string, probe?: Array<{ incidentId: string; seq: number }>): Promise<ChainHead & { now: Date; existing: Set<string> }> {
+  // With `probe`, the same statement also answers which of those (incident, seq) are stored
+  // already, saving a round trip on the paging path. Its snapshot may predate a writer that held
+  // the lock before us; appendEvents then meets that writer's rows as a conflict and fails the
+  // transaction, and the activity's retry sees them.
   const select = () =>
-    client.query<{ last_seq: string; last_hash: Buffer; base_seq: string; base_hash: Buffer; now: Date }>(
-      'SELECT last_seq, last_hash, base_seq, base_hash, now() AS now FROM audit_chain_heads WHERE tenant = $1 FOR UPDATE',
-      [tenant],
-    );
+    client.query<{ last_seq: string; last_hash: Buffer; base_seq: string; base_hash: Buffer; now: Date; existing: string[] | null }>({
+      // Named: prepared once per connection, planned once (this runs on every audit write).
+      name: probe ? 'klaxon-chain-lock-probe' : 'klaxon-chain-lock',
+      text: `SELECT last_seq, last_hash, base_seq, base_hash, now() AS now,
+              ${probe ? `ARRAY(SELECT incident_id || chr(1) || seq FROM incident_events WHERE (incident_id, seq) IN (SELECT * FROM unnest($2::text[], $3::int[])))` : 'NULL::text[]'} AS existing
+         FROM audit_chain_heads WHERE tenant = $1 FOR UPDATE`,
+      values: probe ? [tenant, probe.map((p) => p.incidentId), probe.map((p) => p.seq)] : [tenant],
+    });
   let r = await select();
   if (!r.rows[0]) {
     const head: ChainHead = { tenant, lastSeq: 0, lastHash: GENESIS, baseSeq: 0, baseHash: GENESIS };
@@ -65,13 +73,27 @@ export async function lockHead(client: Client, key: AuditKey, tenant: string): P
     r = await select();
   }
   const row = r.rows[0];
-  return { tenant, lastSeq: Number(row.last_seq), lastHash: row.last_hash, baseSeq: Number(row.base_seq), baseHash: row.base_hash, now: row.now };
+  return {
+    tenant,
+    lastSeq: Number(row.last_seq),
+    lastHash: row.last_hash,
+    baseSeq: Number(row.base_seq),
+    baseHash: row.base_hash,
+    now: row.now,
+    existing: new Set(row.existing ?? []),
+  };
+}
+
+function headUpdate(key: AuditKey, h: ChainHead, from: number): { sql: string; params: unknown[] } {
+  return {
+    sql: `UPDATE audit_chain_heads SET last_seq = $${from}, last_hash = $${from + 1}, base_seq = $${from + 2}, base_hash = $${from + 3}, key_id = $${from + 4}, seal = $${from + 5} WHERE tenant = $${from + 6}`,
+    params: [h.lastSeq, h.lastHash, h.baseSeq, h.baseHash, key.id, headSeal(key, h), h.tenant],
+  };
 }
 
 export async function saveHead(client: Client, key: AuditKey, h: ChainHead): Promise<void> {
-  await client.query('UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3, base_seq = $4, base_hash = $5, key_id = $6, seal = $7 WHERE tenant = $1', [
-    h.tenant, h.lastSeq, h.lastHash, h.baseSeq, h.baseHash, key.id, headSeal(key, h),
-  ]);
+  const u = headUpdate(key, h, 1);
+  await client.query(u.sql, u.params);
 }
 
 export interface NewEvent {
@@ -96,19 +118,15 @@ export async function appendEvents(
   given: NewEvent[] | ((now: Date) => Promise<NewEvent[]>),
 ): Promise<number> {
   if (Array.isArray(given) && !given.length) return 0;
-  const head = await lockHead(client, key, tenant);
+  const head = await lockHead(client, key, tenant, Array.isArray(given) ? given : undefined);
   // A function makes its events under the lock (an external event numbers itself after the rest).
   const events = Array.isArray(given) ? given : await given(head.now);
   if (!events.length) return 0;
-  const existing = await client.query<{ incident_id: string; seq: number }>(
-    'SELECT incident_id, seq FROM incident_events WHERE (incident_id, seq) IN (SELECT * FROM unnest($1::text[], $2::int[]))',
-    [events.map((e) => e.incidentId), events.map((e) => e.seq)],
-  );
-  const seen = new Set(existing.rows.map((r) => `${r.incident_id}\u0000${r.seq}`));
+  const seen = head.existing;
   const cols: { [k: string]: unknown[] } = { incident: [], seq: [], at: [], kind: [], actor: [], details: [], chainSeq: [], digest: [], prev: [], hash: [] };
   let { lastSeq, lastHash } = head;
   for (const e of events) {
-    const id = `${e.incidentId}\u0000${e.seq}`;
+    const id = `${e.incidentId}\u0001${e.seq}`;
     if (seen.has(id)) continue;
     seen.add(id);
     const digest = contentDigest({ tenant, incidentId: e.incidentId, seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, details: e.details, recordedAt: head.now });
@@ -129,18 +147,24 @@ export async function appendEvents(
   }
   const n = cols.incident.length;
   if (!n) return 0;
-  const r = await client.query(
-    `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details, recorded_at, chain_seq, digest, prev_hash, hash)
-     SELECT i, $2, s, a, k, ac, d, $1, cs, dg, p, h
-       FROM unnest($3::text[], $4::int[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::bigint[], $10::bytea[], $11::bytea[], $12::bytea[])
-         AS t(i, s, a, k, ac, d, cs, dg, p, h)
-     ON CONFLICT (incident_id, seq) DO NOTHING`,
-    [head.now, tenant, cols.incident, cols.seq, cols.at, cols.kind, cols.actor, cols.details, cols.chainSeq, cols.digest, cols.prev, cols.hash],
-  );
-  // Under the head lock no other writer can have inserted these since the check; if one did (a
-  // writer without the chain), fail the transaction rather than leave a hole in the chain.
-  if ((r.rowCount ?? 0) !== n) throw new Error(`audit chain of tenant ${tenant}: ${n - (r.rowCount ?? 0)} event(s) appeared during the append; retry`);
-  await saveHead(client, key, { ...head, lastSeq, lastHash });
+  // Rows and the new head in one statement (one round trip); both or neither, by the check below.
+  const u = headUpdate(key, { ...head, lastSeq, lastHash }, 13);
+  const r = await client.query<{ n: string }>({
+    name: 'klaxon-chain-append',
+    text: `WITH ins AS (
+       INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details, recorded_at, chain_seq, digest, prev_hash, hash)
+       SELECT i, $2, s, a, k, ac, d, $1, cs, dg, p, h
+         FROM unnest($3::text[], $4::int[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::bigint[], $10::bytea[], $11::bytea[], $12::bytea[])
+           AS t(i, s, a, k, ac, d, cs, dg, p, h)
+       ON CONFLICT (incident_id, seq) DO NOTHING RETURNING 1
+     ), head AS (${u.sql})
+     SELECT count(*) AS n FROM ins`,
+    values: [head.now, tenant, cols.incident, cols.seq, cols.at, cols.kind, cols.actor, cols.details, cols.chainSeq, cols.digest, cols.prev, cols.hash, ...u.params],
+  });
+  // A row that appeared since the check (a concurrent retry of the same write): fail the whole
+  // transaction rather than leave a hole in the chain; the retry finds it stored and skips it.
+  const inserted = Number(r.rows[0].n);
+  if (inserted !== n) throw new Error(`audit chain of tenant ${tenant}: ${n - inserted} event(s) were written concurrently; retry`);
   return n;
 }
 
