@@ -23,7 +23,8 @@ const BUILTIN: Record<Exclude<RedactRule, object>, Compiled> = {
     replace: '[phone]',
   },
   // "Bearer <token>" (the scheme stays, so the text still says a token was there) and bare JWTs.
-  bearer: { re: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*|\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/gi, replace: (_m, scheme) => `${typeof scheme === 'string' ? scheme : ''}[bearer]` },
+  // A token is 8+ characters with a digit or punctuation in it: "the bearer of bad news" is prose.
+  bearer: { re: /\b((?:Bearer|bearer|BEARER)\s+)(?=[A-Za-z0-9\-._~+/]*[0-9\-._~+/])[A-Za-z0-9\-._~+/]{8,}=*|\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, replace: (_m, scheme) => `${typeof scheme === 'string' ? scheme : ''}[bearer]` },
 };
 
 export interface Redactor {
