@@ -16,6 +16,9 @@ import { createRunbookRunActivities } from './runbookRuns';
 import type { RunbookStore } from '../src/store/runbooks';
 import type { RunbookSet } from '../src/runbook/load';
 import { createRunbookActivities } from './runbook';
+import { createRetentionActivity } from './retention';
+import type { AuditKey } from '../src/audit/key';
+import type { Queryable } from '../src/store/lanes';
 import type { Client } from '@temporalio/client';
 
 export type { PlanStep, Plan } from './plan';
@@ -41,6 +44,8 @@ export interface ActivityDeps {
   runbookStore?: RunbookStore;
   /** The runbooks loaded from KLAXON_RUNBOOKS (their metadata: match, mode, limits). */
   runbookSet?: RunbookSet;
+  /** The audit store and chain key the daily retention run deletes with; without it retention is skipped. */
+  retention?: { pool: Queryable; key: AuditKey };
 }
 
 /** Every side effect the workflows ask for, bound to the process's config, store and HTTP client. */
@@ -53,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     classifyIncident: createClassifyActivity(deps),
     startIncidentNotices: createStartNoticesActivity(deps),
     recheckInhibited: createInhibitionActivity(deps),
+    applyRetention: createRetentionActivity(deps),
     ...createRunbookRunActivities(deps),
     ...createTrainingActivities(deps),
     ...createRunbookActivities(deps),

@@ -27,7 +27,7 @@ import { buildApp } from './server/app';
 import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
 import { ModelStore } from './store/models';
-import { syncRetrainSchedules } from './temporal/schedules';
+import { syncRetentionSchedules, syncRetrainSchedules } from './temporal/schedules';
 
 export interface KlaxonOptions {
   env: KlaxonEnv;
@@ -96,6 +96,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     stops.push(async () => watch.stop());
     // One retrain schedule per tenant (anomaly.retrainCron); failures are logged, not fatal.
     await syncRetrainSchedules(client, config.config, env.KLAXON_TASK_QUEUE, log);
+    await syncRetentionSchedules(client, config.config, env.KLAXON_TASK_QUEUE, log);
 
     const db = await openDatabase({ url: env.DATABASE_URL, dataDir, log });
     stops.push(() => db.close());
@@ -142,6 +143,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           models: new ModelStore(db.pool),
           runbookStore,
           runbookSet,
+          retention: { pool: db.pool, key: auditKey },
         },
       });
       worker = created.worker;

@@ -3,3 +3,4 @@ export { incidentWorkflow } from './incident';
 export { retrainWorkflow } from './retrain';
 export { incidentNoticesWorkflow } from './notices';
 export { runbookWorkflow } from './runbook';
+export { retentionWorkflow } from './retention';

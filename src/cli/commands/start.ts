@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { readEnv } from '../../config/env';
 import { prepareDemoConfig } from '../../config/demo';
 import { startKlaxon } from '../../runtime';
-import { syncRetrainSchedules } from '../../temporal/schedules';
+import { syncRetentionSchedules, syncRetrainSchedules } from '../../temporal/schedules';
 
 const ROLES = ['all', 'http', 'worker'] as const;
 
@@ -58,6 +58,7 @@ export async function start(args: string[] = []): Promise<number> {
         klaxon.log.info('configuration reloaded');
         // Retrain schedules follow the tenants' cron and time zone.
         void syncRetrainSchedules(klaxon.client, klaxon.config.config, env.KLAXON_TASK_QUEUE, klaxon.log);
+        void syncRetentionSchedules(klaxon.client, klaxon.config.config, env.KLAXON_TASK_QUEUE, klaxon.log);
       } catch (err) {
         klaxon.log.error({ err: (err as Error).message }, 'configuration reload failed; keeping the old one');
       }
