@@ -80,7 +80,7 @@ describe('redaction before the audit trail', () => {
 
   test('a tenant with retention gets a daily retention Schedule that runs on this worker; one without gets none', async () => {
     const schedule = await klaxon.client.schedule.getHandle(retentionScheduleId(privateTenant)).describe();
-    expect(schedule.spec.calendars?.length ?? schedule.spec.cronExpressions?.length).toBeTruthy();
+    expect(schedule.spec.calendars?.length).toBe(1);
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'retentionWorkflow', args: [{ tenant: privateTenant }] });
     await expect(klaxon.client.schedule.getHandle(retentionScheduleId(plainTenant)).describe()).rejects.toThrow(ScheduleNotFoundError);
     // Run it now: nothing of this tenant is 400 days old, so nothing goes, and the chain still verifies.
