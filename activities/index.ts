@@ -16,6 +16,9 @@ import { createRunbookRunActivities } from './runbookRuns';
 import type { RunbookStore } from '../src/store/runbooks';
 import type { RunbookSet } from '../src/runbook/load';
 import { createRunbookActivities } from './runbook';
+import { createRetentionActivity } from './retention';
+import type { AuditKey } from '../src/audit/key';
+import type { Queryable } from '../src/store/lanes';
 import type { Client } from '@temporalio/client';
 import type { IngestService } from '../src/ingest/ingest';
 import { createHeartbeatActivities } from './heartbeats';
@@ -45,6 +48,8 @@ export interface ActivityDeps {
   runbookSet?: RunbookSet;
   /** Opens incidents as the webhook does (a heartbeat's missed beat). */
   ingest?: IngestService;
+  /** The audit store and chain key the daily retention run deletes with; without it retention is skipped. */
+  retention?: { pool: Queryable; key: AuditKey };
 }
 
 /** Every side effect the workflows ask for, bound to the process's config, store and HTTP client. */
@@ -57,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     classifyIncident: createClassifyActivity(deps),
     startIncidentNotices: createStartNoticesActivity(deps),
     recheckInhibited: createInhibitionActivity(deps),
+    applyRetention: createRetentionActivity(deps),
     ...createRunbookRunActivities(deps),
     ...createTrainingActivities(deps),
     ...createRunbookActivities(deps),

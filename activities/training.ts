@@ -8,6 +8,7 @@ import { holdoutMetrics, patternOutcomes, promotionDecision, timeOrderedSplit, t
 import { trainInChildProcess } from '../src/anomaly/trainerProcess';
 import type { TrainingOptions } from '../src/anomaly/trainingOptions';
 import type { VectorStyle } from '../src/anomaly/vector';
+import { redactorFor } from '../src/audit/redact';
 
 /**
  * The retrain workflow's steps (workflows/retrain.ts): export the training window, fit the
@@ -131,6 +132,7 @@ export function createTrainingActivities(deps: { config: ConfigStore; models?: M
             transientWithinMs: cfg.transientWithin,
             timeZone: cfg.timeZone,
             minTrainingRows: cfg.minTrainingRows,
+            redact: redactorFor(deps.config.tenant(args.tenant)?.privacy),
             maxRows: args.options?.maxRows ?? 200_000,
           },
           (done, total) => hb.update(done, total, `exported ${done} of ${total} incidents`),

@@ -13,7 +13,10 @@ import { createWorker } from './temporal/worker';
 import { installTemporalRuntime } from './temporal/logging';
 import { openDatabase, type Database } from './store/db';
 import { migrate } from './store/migrate';
-import { IncidentStore } from './store/incidents';
+import { IncidentStore, type AuditWriting } from './store/incidents';
+import { resolveAuditKey } from './audit/key';
+import { adoptLegacyEvents } from './audit/chain';
+import { redactorFor } from './audit/redact';
 import { NotificationLedger } from './delivery/ledger';
 import { NotificationAttempts } from './delivery/attempts';
 import { RunbookStore } from './store/runbooks';
@@ -25,7 +28,7 @@ import { buildApp } from './server/app';
 import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
 import { ModelStore } from './store/models';
-import { syncRetrainSchedules } from './temporal/schedules';
+import { syncRetentionSchedules, syncRetrainSchedules } from './temporal/schedules';
 import { payloadEncryption, type PayloadEncryption } from './temporal/encryption';
 import { freePort } from './temporal/devServer';
 import { codecCorsOrigins, embeddedUiCodec, type CodecSettings } from './server/plugins/codec';
@@ -55,6 +58,8 @@ export interface Klaxon {
   /** Payload encryption every Client and Worker of this Klaxon uses (tests build their own workers with it). */
   encryption: PayloadEncryption;
   db: Database;
+  /** The audit chain's key and the tenants' redaction (what IncidentStore writes with). */
+  audit: AuditWriting;
   app?: FastifyInstance;
   worker?: Worker;
   log: Logger;
@@ -112,12 +117,26 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     stops.push(async () => watch.stop());
     // One retrain schedule per tenant (anomaly.retrainCron); failures are logged, not fatal.
     await syncRetrainSchedules(client, config.config, env.KLAXON_TASK_QUEUE, log);
+    await syncRetentionSchedules(client, config.config, env.KLAXON_TASK_QUEUE, log);
 
     const db = await openDatabase({ url: env.DATABASE_URL, dataDir, log });
     stops.push(() => db.close());
     const applied = await migrate(db.pool);
     log.info({ store: db.describe, applied }, 'audit store ready');
-    const incidents = new IncidentStore(db.pool);
+    const { key: auditKey, created } = resolveAuditKey({
+      configured: config.config.server.auditKey,
+      env: { KLAXON_AUDIT_KEY: env.KLAXON_AUDIT_KEY, KLAXON_AUDIT_KEY_FILE: env.KLAXON_AUDIT_KEY_FILE },
+      dataDir,
+      create: true,
+    });
+    if (created) log.warn({ file: auditKey.source, keyId: auditKey.id }, 'created an audit key in the data dir (set server.auditKey to supply your own)');
+    // Not fatal: paging must not wait for the audit trail's history; the next start tries again.
+    await adoptLegacyEvents(db.pool, auditKey).then(
+      (adopted) => adopted && log.info({ adopted, keyId: auditKey.id }, 'audit rows from before the hash chain are now chained'),
+      (err: Error) => log.error({ err: err.message }, 'could not chain the audit rows from before the hash chain'),
+    );
+    const audit: AuditWriting = { key: auditKey, redactor: (tenant) => redactorFor(config.tenant(tenant)?.privacy) };
+    const incidents = new IncidentStore(db.pool, audit);
     const attempts = new NotificationAttempts(db.pool);
     const runbookStore = new RunbookStore(db.pool);
     const dirs = runbookDirs(env.KLAXON_RUNBOOKS);
@@ -150,6 +169,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           runbookStore,
           runbookSet,
           ingest,
+          retention: { pool: db.pool, key: auditKey },
         },
       });
       worker = created.worker;
@@ -184,6 +204,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       client,
       encryption,
       db,
+      audit,
       app,
       worker,
       log,

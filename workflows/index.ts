@@ -4,3 +4,4 @@ export { retrainWorkflow } from './retrain';
 export { incidentNoticesWorkflow } from './notices';
 export { runbookWorkflow } from './runbook';
 export { heartbeatWorkflow } from './heartbeat';
+export { retentionWorkflow } from './retention';

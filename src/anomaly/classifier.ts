@@ -16,6 +16,7 @@ import { decide, type PatternOutcomes } from './decide';
 import { deriveLabel } from './labels';
 import type { LoadedModel, ModelCache } from './modelCache';
 import { incidentVector, patternOf, reconstructedAlerts } from './vector';
+import { redactorFor } from '../audit/redact';
 
 export interface ClassifyArgs {
   tenant: string;
@@ -71,7 +72,11 @@ export class Classifier {
     const at = new Date(args.at);
     const { alertname, service } = patternOf(args.commonLabels, args.alerts);
     const ctx = await this.deps.store.classifyContext({ tenant: args.tenant, incidentId: args.incidentId, alertname, labels: args.commonLabels, at: args.at });
-    const vector = incidentVector(args.alerts, at, ctx.history, cfg.timeZone);
+    // Features are built from redacted labels and annotations (privacy.redact), so the stored
+    // vector never depends on, say, an IP address: only on the fact that there was one.
+    const redact = redactorFor(tenant.privacy);
+    const featureAlerts = args.alerts.map((a) => ({ ...a, labels: redact.tree(a.labels), annotations: redact.tree(a.annotations) }));
+    const vector = incidentVector(featureAlerts, at, ctx.history, cfg.timeZone);
 
     let model: LoadedModel | null = null;
     let offReason: string | undefined;
@@ -97,7 +102,7 @@ export class Classifier {
     let pattern: PatternOutcomes | undefined;
     if (model) {
       // A model trained on reconstructed vectors scores the incident reconstructed the same way.
-      const scored = model.vectors === 'reconstructed' ? incidentVector(reconstructedAlerts(args.commonLabels, args.at), at, ctx.history, cfg.timeZone) : vector;
+      const scored = model.vectors === 'reconstructed' ? incidentVector(reconstructedAlerts(redact.tree(args.commonLabels), args.at), at, ctx.history, cfg.timeZone) : vector;
       score = model.ensemble.score(scored);
       topFeatures = model.ensemble.explain(scored, TOP_FEATURES).map((c) => ({ name: FEATURE_NAMES[c.feature], weight: round(c.weight) }));
       if (score <= cfg.noiseBelow) pattern = await this.patternOutcomes(args, alertname, service, cfg.trainingWindow, cfg.transientWithin, at);

@@ -16,6 +16,7 @@
  */
 import { FEATURE_DIM, FEATURE_VERSION } from '../../models/features';
 import type { ModelStore } from '../store/models';
+import type { Redactor } from '../audit/redact';
 import { deriveLabel, type Outcome } from './labels';
 import { DAY_MS, HistoryIndex, incidentVector, patternKey, reconstructedAlerts, RECONSTRUCT_LOOKBACK_MS, type VectorStyle } from './vector';
 
@@ -72,7 +73,7 @@ function matrix(rows: Row[], pick: (r: Row) => Float32Array): Float32Array {
 
 export async function exportDataset(
   store: ModelStore,
-  args: { tenant: string; from: Date; to: Date; transientWithinMs: number; timeZone: string; minTrainingRows: number; batchSize?: number; maxRows?: number },
+  args: { tenant: string; from: Date; to: Date; transientWithinMs: number; timeZone: string; minTrainingRows: number; batchSize?: number; maxRows?: number; redact?: Redactor },
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<Dataset> {
   const to = args.to.toISOString();
@@ -100,7 +101,8 @@ export async function exportDataset(
         outcome: label?.outcome,
         pattern: patternKey(inc.alertname, inc.service),
         recorded: inc.features && inc.features.length === FEATURE_DIM ? inc.features : null,
-        reconstructed: incidentVector(reconstructedAlerts(inc.labels, inc.startedAt), new Date(t), history.historyAt(inc.alertname, inc.labels, t), args.timeZone),
+        // Redacted as classify redacts, so training rows and scored incidents agree.
+        reconstructed: incidentVector(reconstructedAlerts(args.redact ? args.redact.tree(inc.labels) : inc.labels, inc.startedAt), new Date(t), history.historyAt(inc.alertname, inc.labels, t), args.timeZone),
       });
     }
     onProgress(all.length, total);

@@ -16,6 +16,8 @@ const USAGE = `usage: klaxon <command>
   model retrain|list|report <tenant>   retrain now (progress bar), list versions, shadow report
   token issue|keygen ...     per-user API tokens (klaxon token for details)
   keys rotate|activate|list|generate   payload encryption keys (a new key encrypts, older ones still decrypt)
+  audit verify [--tenant T]  check the audit hash chain; names edited, deleted, inserted, reordered rows
+  audit erase --tenant T --subject V   right to erasure: tombstones V in the tenant's audit rows
 `;
 
 // Heavy commands (TensorFlow.js, vendor clients) are required lazily so `klaxon ack` starts fast.
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return (require('./commands/runbook') as typeof import('./commands/runbook')).runbook(args);
     case 'token':
       return (require('./commands/token') as typeof import('./commands/token')).token(args);
+    case 'audit':
+      return (require('./commands/audit') as typeof import('./commands/audit')).audit(args);
     case 'test-receiver':
       return (require('./commands/testReceiver') as typeof import('./commands/testReceiver')).testReceiver(args);
     case 'keys':

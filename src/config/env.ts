@@ -27,6 +27,9 @@ export const envSchema = z.object({
   KLAXON_ENCRYPTION_CIPHER: z.enum(CIPHERS).default(DEFAULT_CIPHER),
   /** Web UI origins the codec server answers (comma-separated); default: the embedded UI on localhost and 127.0.0.1. */
   KLAXON_CODEC_CORS_ORIGINS: z.string().optional(),
+  /** The audit chain's key when the tenants file has no server.auditKey (src/audit/key.ts). */
+  KLAXON_AUDIT_KEY: z.string().optional(),
+  KLAXON_AUDIT_KEY_FILE: z.string().optional(),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;

@@ -8,6 +8,8 @@ import { heartbeatSchema } from './heartbeats';
 import { slaSchema, tierSchema } from './sla';
 import { runbooksSchema } from './runbooks';
 import { authSchema } from './auth';
+import { privacySchema, retentionSchema } from './privacy';
+import { MIN_KEY_LENGTH } from '../audit/key';
 
 /** The one source of Klaxon's configuration types: every type below is inferred from a schema. */
 
@@ -141,6 +143,10 @@ export const tenantSchema = z
     sla: slaSchema.optional(),
     /** Dead-man's switches: a missed beat opens an incident, the next beat resolves it. */
     heartbeats: z.record(name, heartbeatSchema).default({}),
+    /** Redaction of personal data before audit rows and model features are written (README: Audit trail and privacy). */
+    privacy: privacySchema.prefault({}),
+    /** Audit rows, ledger, classifications and retired model weights older than this are deleted daily (`400d`); absent: kept forever. */
+    retention: retentionSchema.optional(),
   })
   .strict();
 
@@ -163,6 +169,13 @@ export const serverSchema = z
     temporalUiUrl: z.string().url().default('http://localhost:8233'),
     /** API authentication: Klaxon's token signing keys and trusted identity providers (OIDC). */
     auth: authSchema.prefault({}),
+    /**
+     * HMAC key sealing the audit hash chain (at least 32 characters). Absent: KLAXON_AUDIT_KEY from
+     * the environment, else `<data dir>/audit.key`, created at first start (src/audit/key.ts).
+     */
+    auditKey: secret()
+      .refine((s) => s.reveal().length >= MIN_KEY_LENGTH, `must be at least ${MIN_KEY_LENGTH} characters (e.g. \`openssl rand -base64 32\`)`)
+      .optional(),
   })
   .strict();
 

@@ -1,6 +1,9 @@
 import type pg from 'pg';
 import type { IncidentStatus, IncidentView, TimelineEntry } from '../incident/view';
 import type { Queryable } from './lanes';
+import { appendEvents, inTransaction } from '../audit/chain';
+import type { AuditKey } from '../audit/key';
+import type { Redactor } from '../audit/redact';
 
 export interface IncidentRow {
   id: string;
@@ -33,18 +36,31 @@ const COLUMNS = `id, tenant, workflow_id AS "workflowId", run_id AS "runId", gro
 /** First sequence number of events written from outside the incident's workflow. */
 export const EXTERNAL_SEQ_BASE = 1_000_000_000;
 
-/** Incidents and their append-only timeline. Every write is idempotent, so activities may retry. */
+/** How the store seals and scrubs what it writes (src/audit/). */
+export interface AuditWriting {
+  key: AuditKey;
+  /** The tenant's redaction rules (privacy.redact); none: written as given. */
+  redactor?: (tenant: string) => Redactor;
+}
+
+/**
+ * Incidents and their append-only, hash-chained timeline. Every write is idempotent, so activities
+ * may retry.
+ */
 export class IncidentStore {
-  constructor(private readonly pool: Queryable) {}
+  constructor(
+    private readonly pool: Queryable,
+    private readonly audit: AuditWriting,
+  ) {}
 
   /**
    * Writes the incident's current summary and appends timeline events in one transaction. Events
    * are keyed by (incident, seq): a retried write inserts nothing twice.
    */
   async record(incident: IncidentView & { groupKey: string }, events: StoredEvent[]): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const redact = this.audit.redactor?.(incident.tenant);
+    const title = redact ? redact.text(incident.title) : incident.title;
+    return inTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO incidents (id, tenant, workflow_id, run_id, group_key, title, alertname, service, severity,
            declared_severity, status, labels, started_at, acknowledged_at, acknowledged_by, resolved_at, updated_at)
@@ -54,29 +70,16 @@ export class IncidentStore {
            acknowledged_at = EXCLUDED.acknowledged_at, acknowledged_by = EXCLUDED.acknowledged_by,
            resolved_at = EXCLUDED.resolved_at, updated_at = now()`,
         [
-          incident.id, incident.tenant, incident.workflowId, incident.runId, incident.groupKey, incident.title,
+          incident.id, incident.tenant, incident.workflowId, incident.runId, incident.groupKey, title,
           incident.alertname, incident.service, incident.severity, incident.declaredSeverity, incident.status,
           JSON.stringify(incident.commonLabels), incident.startedAt,
           incident.status === 'firing' ? null : acknowledgedAt(incident), incident.acknowledgedBy ?? null, incident.resolvedAt ?? null,
         ],
       );
-      let inserted = 0;
-      for (const e of events) {
-        const r = await client.query(
-          `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
-           VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (incident_id, seq) DO NOTHING`,
-          [incident.id, incident.tenant, e.seq, e.at, e.kind, e.actor, JSON.stringify(e.details)],
-        );
-        inserted += r.rowCount ?? 0;
-      }
-      await client.query('COMMIT');
-      return inserted;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      // Last in the transaction: the chain head's lock is held only for the events' own insert.
+      const rows = events.map((e) => ({ incidentId: incident.id, seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, details: redact ? redact.tree(e.details ?? {}) : e.details ?? {} }));
+      return appendEvents(client, this.audit.key, incident.tenant, rows);
+    });
   }
 
   async list(filter: { tenant: string; status?: IncidentStatus; limit?: number }): Promise<IncidentRow[]> {
@@ -118,12 +121,13 @@ export class IncidentStore {
    * readable at once. Insert-only: whatever the workflow has written already wins.
    */
   async accept(incident: IncidentView & { groupKey: string }): Promise<void> {
+    const redact = this.audit.redactor?.(incident.tenant);
     await this.pool.query(
       `INSERT INTO incidents (id, tenant, workflow_id, run_id, group_key, title, alertname, service, severity,
          declared_severity, status, labels, started_at, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13, now()) ON CONFLICT (id) DO NOTHING`,
       [
-        incident.id, incident.tenant, incident.workflowId, incident.runId, incident.groupKey, incident.title,
+        incident.id, incident.tenant, incident.workflowId, incident.runId, incident.groupKey, redact ? redact.text(incident.title) : incident.title,
         incident.alertname, incident.service, incident.severity, incident.declaredSeverity, incident.status,
         JSON.stringify(incident.commonLabels), incident.startedAt,
       ],
@@ -136,11 +140,16 @@ export class IncidentStore {
    * these take numbers above it and can never displace one of the workflow's own events.
    */
   async appendExternal(id: string, tenant: string, e: { kind: string; actor: string; details: Record<string, unknown> }): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
-       SELECT $1, $2, COALESCE(MAX(seq), $6 - 1) + 1, now(), $3, $4, $5 FROM incident_events WHERE incident_id = $1 AND seq >= $6`,
-      [id, tenant, e.kind, e.actor, JSON.stringify(e.details), EXTERNAL_SEQ_BASE],
-    );
+    const redact = this.audit.redactor?.(tenant);
+    await inTransaction(this.pool, async (client) => {
+      // The number is taken under the chain head's lock (appendEvents takes it first thing), so two
+      // external events of one incident cannot pick the same one.
+      await appendEvents(client, this.audit.key, tenant, async (now) => {
+        const at = now.toISOString();
+        const r = await client.query<{ seq: number }>('SELECT COALESCE(MAX(seq), $2 - 1) + 1 AS seq FROM incident_events WHERE incident_id = $1 AND seq >= $2', [id, EXTERNAL_SEQ_BASE]);
+        return [{ incidentId: id, seq: r.rows[0].seq, at, kind: e.kind, actor: e.actor, details: redact ? redact.tree(e.details) : e.details }];
+      });
+    });
   }
 
   /** How many incidents of this alert group started in the last `ms` (a flapping group opens many). */

@@ -3,6 +3,7 @@ import type { KlaxonConfig } from '../config/schema';
 import type { Logger } from '../logger';
 import { KlaxonTenant } from './searchAttributes';
 import { RETRAIN_WORKFLOW, retrainWorkflowIdPrefix, type RetrainInput } from '../../workflows/retrain';
+import { RETENTION_WORKFLOW, type RetentionInput } from '../../workflows/retention';
 
 /**
  * One Temporal Schedule per tenant that starts the retrain workflow (workflows/retrain.ts) on the
@@ -101,4 +102,76 @@ export async function retrainTaskQueue(client: Client, tenant: string): Promise<
     if (err instanceof ScheduleNotFoundError) return undefined;
     throw err;
   }
+}
+
+/** Retention (tenant `retention`) runs daily at this time, UTC: after the night's retrains. */
+export const RETENTION_CRON = '30 4 * * *';
+
+export function retentionScheduleId(tenant: string): string {
+  return `klaxon-retention/${tenant}`;
+}
+
+export function retentionSchedule(tenant: string, taskQueue: string): ScheduleOptions {
+  const input: RetentionInput = { tenant };
+  return {
+    scheduleId: retentionScheduleId(tenant),
+    spec: { cronExpressions: [RETENTION_CRON], timezone: 'UTC' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: RETENTION_WORKFLOW,
+      taskQueue,
+      args: [input],
+      workflowId: `retention/${tenant}/scheduled`,
+      typedSearchAttributes: [{ key: KlaxonTenant, value: tenant }],
+    },
+    // A missed day is caught up within a day: deletion late is fine, deletion never is not.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1d' },
+    state: { note: `klaxon retention: daily at ${RETENTION_CRON} UTC, task queue ${taskQueue}` },
+  };
+}
+
+/**
+ * One retention Schedule per tenant with `retention`, as the retrain schedules are synced: created
+ * when missing, updated when the task queue changed, deleted when the tenant no longer sets
+ * `retention`. Failures are logged, not fatal (retention is not on the paging path).
+ */
+export async function syncRetentionSchedules(client: Client, config: KlaxonConfig, taskQueue: string, log?: Logger): Promise<ScheduleSyncResult> {
+  const result: ScheduleSyncResult = { created: [], updated: [], unchanged: [], deleted: [], failed: [] };
+  await Promise.all(
+    Object.entries(config.tenants).map(async ([tenant, t]) => {
+      const handle = client.schedule.getHandle(retentionScheduleId(tenant));
+      try {
+        if (!t.retention) {
+          await handle.delete().then(
+            () => result.deleted.push(tenant),
+            (err) => {
+              if (!(err instanceof ScheduleNotFoundError)) throw err;
+            },
+          );
+          return;
+        }
+        const desired = retentionSchedule(tenant, taskQueue);
+        try {
+          await client.schedule.create(desired);
+          result.created.push(tenant);
+        } catch (err) {
+          if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+          const current = await handle.describe();
+          if (current.state.note === desired.state!.note) {
+            result.unchanged.push(tenant);
+            return;
+          }
+          await handle.update((prev) => ({ ...prev, spec: desired.spec, action: desired.action, policies: desired.policies, state: { ...prev.state, note: desired.state!.note } }));
+          result.updated.push(tenant);
+        }
+      } catch (err) {
+        result.failed.push({ tenant, error: (err as Error).message });
+      }
+    }),
+  );
+  if (result.failed.length) log?.error({ failed: result.failed }, 'retention schedules could not be set up');
+  if (result.created.length || result.updated.length || result.deleted.length) {
+    log?.info({ created: result.created, updated: result.updated, deleted: result.deleted }, 'retention schedules synced');
+  }
+  return result;
 }

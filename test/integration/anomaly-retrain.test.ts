@@ -22,7 +22,7 @@ import { exportDataset } from '../../src/anomaly/dataset';
 import { shadowReport } from '../../src/anomaly/report';
 import type { ClassifyArgs, Classification } from '../../activities/classify';
 import { RETRAIN_WORKFLOW, retrainProgressQuery, type RetrainResult, type retrainWorkflow } from '../../workflows/retrain';
-import { installRuntime, testConfig, uniqueTenant } from '../support/klaxon';
+import { installRuntime, testAudit, testConfig, uniqueTenant } from '../support/klaxon';
 import { expectedLabel, insertHistory, syntheticIncidents } from '../unit/anomaly/syntheticHistory';
 
 /**
@@ -91,7 +91,7 @@ tenants:
     const config = tenantConfig('{ mode: shadow, minTrainingRows: 50 }');
     activities = createActivities({
       config,
-      incidents: new IncidentStore(db.pool),
+      incidents: new IncidentStore(db.pool, testAudit()),
       ledger: new NotificationLedger(db.pool),
       attempts: new NotificationAttempts(db.pool),
       notifier: { http: createHttpDelivery(), now: () => new Date() },
@@ -188,7 +188,7 @@ tenants:
   const enforcingActivities = () =>
     createActivities({
       config: tenantConfig('{ mode: enforce, minTrainingRows: 50, noiseBelow: 0.6, raiseAbove: 0.9 }'),
-      incidents: new IncidentStore(db.pool),
+      incidents: new IncidentStore(db.pool, testAudit()),
       ledger: new NotificationLedger(db.pool),
       attempts: new NotificationAttempts(db.pool),
       notifier: { http: createHttpDelivery(), now: () => new Date() },

@@ -17,7 +17,7 @@ import { ConfigStore } from '../../src/config/store';
 import { createHttpDelivery } from '../../src/notifiers/http';
 import { mergeTimeline } from '../../src/incident/timeline';
 import type { IncidentView } from '../../src/incident/view';
-import { eventually, opsTenantYaml, testConfig, uniqueTenant } from '../support/klaxon';
+import { eventually, opsTenantYaml, testAudit, testConfig, uniqueTenant } from '../support/klaxon';
 import { startReceiver } from '../support/receiver';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -48,7 +48,7 @@ describe.each(stores)('failed notification tries in the audit store (%s)', (_nam
     db = await openDatabase({ url, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-attempts-')) });
     await migrate(db.pool);
     attempts = new NotificationAttempts(db.pool);
-    incidents = new IncidentStore(db.pool);
+    incidents = new IncidentStore(db.pool, testAudit());
   });
   afterAll(() => db?.close());
 

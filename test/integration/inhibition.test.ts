@@ -20,7 +20,7 @@ describe('inhibition from live incident state', () => {
     receiver = await startReceiver();
     const steps = `[{ notify: { receivers: [ops] } }, { wait: ${WAIT_S}s }, { notify: { receivers: [ops] } }]`;
     klaxon = await startTestKlaxon(opsTenantYaml(tenant, steps), { HOOK: 'hook', API: 'api', URL: `${receiver.url}/hook` });
-    store = new IncidentStore(klaxon.db.pool);
+    store = new IncidentStore(klaxon.db.pool, klaxon.audit);
   });
   afterAll(async () => {
     await klaxon?.stop();

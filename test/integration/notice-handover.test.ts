@@ -47,7 +47,7 @@ describe('a notice handed over at resolve', () => {
     releaseAck!();
     await eventually(async () => sent(id, 'resolved').length === 1, 30_000, 'the resolve notice');
 
-    const store = new IncidentStore(klaxon.db.pool);
+    const store = new IncidentStore(klaxon.db.pool, klaxon.audit);
     const ackNotices = async () => (await store.timeline(id)).filter((e) => e.kind === 'notified' && e.details.kind === 'acknowledged');
     await eventually(async () => (await ackNotices()).length > 0, 30_000, 'the ack notice recorded');
     // Both attempts have finished by now (the hand-over retries once the first attempt's lease ends).

@@ -264,7 +264,7 @@ describe('paging you can trust', () => {
     await eventually(async () => mine(l2, second.incidentId, 'firing').length === 1, 10_000, 'the page for the still-firing group');
 
     // Another replica (its own cache) takes the resolve and Alertmanager's next firing comes back here.
-    const store = new IncidentStore(klaxon.db.pool);
+    const store = new IncidentStore(klaxon.db.pool, klaxon.audit);
     const other = new IngestService(klaxon.client, 'unused-by-resolves', (id) => store.hasEnded(id));
     const resolved = await other.ingest(tenant, klaxon.config.tenant(tenant)!, webhookPayloadSchema.parse(payload('plain-cache', 'resolved')));
     expect(resolved[0].outcome).toBe('updated');
@@ -352,7 +352,7 @@ describe('paging you can trust', () => {
       ...HEARTBEAT_THROTTLE,
       activities: createActivities({
         config: klaxon.config,
-        incidents: new IncidentStore(klaxon.db.pool),
+        incidents: new IncidentStore(klaxon.db.pool, klaxon.audit),
         ledger: new NotificationLedger(klaxon.db.pool),
         attempts: new NotificationAttempts(klaxon.db.pool),
         notifier: { http: createHttpDelivery(), now: () => new Date() },

@@ -67,7 +67,7 @@ describe('a workflow task lost with its worker', () => {
     expect(res.status).toBe(202);
 
     worker = await startTestKlaxon(opsTenantYaml(tenant), secrets(), { KLAXON_TASK_QUEUE: taskQueue, DATABASE_URL }, { http: false });
-    const store = new IncidentStore(http.db.pool);
+    const store = new IncidentStore(http.db.pool, http.audit);
     await eventually(async () => receiver.messages().some((m) => m.kind === 'firing'), 60_000, 'the page');
     // The page is out; its audit row follows within a moment (or never, if a stale row holds its seq).
     await eventually(async () => (await store.timeline(id)).some((e) => e.kind === 'notified'), 15_000, 'the notified row').catch(() => undefined);

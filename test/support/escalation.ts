@@ -18,7 +18,7 @@ import type { AlertView } from '../../src/incident/view';
 import { incidentWorkflowId } from '../../src/incident/ids';
 import { INCIDENT_WORKFLOW, stateQuery, type IncidentInput } from '../../workflows/definitions';
 import type { incidentWorkflow } from '../../workflows/incident';
-import { installRuntime, testConfig } from './klaxon';
+import { installRuntime, testAudit, testConfig } from './klaxon';
 import { HEARTBEAT_THROTTLE } from '../../src/temporal/worker';
 import { RunbookStore } from '../../src/store/runbooks';
 import { loadRunbooks, runbookDirs } from '../../src/runbook/load';
@@ -42,7 +42,7 @@ export async function startEscalationHarness(yaml: string, secrets: Record<strin
   const db: Database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-esc-')) });
   await migrate(db.pool);
   const config = new ConfigStore(testConfig(yaml, secrets));
-  const incidents = new IncidentStore(db.pool);
+  const incidents = new IncidentStore(db.pool, testAudit());
   const ledger = new NotificationLedger(db.pool);
   const taskQueue = `esc-${randomUUID()}`;
   // The runbooks globalSetup bundled (the shipped examples and the test runbooks).

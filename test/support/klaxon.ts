@@ -8,6 +8,8 @@ import { parseConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logger';
 import { startKlaxon, type Klaxon } from '../../src/runtime';
 import { TEST_RUNBOOKS } from './runbooks';
+import { testAuditKeyMaterial } from './audit';
+export { testAudit, testAuditKeyMaterial } from './audit';
 
 let runtimeInstalled = false;
 /** Quiet Temporal's core logs; must run before the first worker or test environment is created. */
@@ -45,6 +47,7 @@ export async function startTestKlaxon(yaml: string, secrets: Record<string, stri
     KLAXON_RUNBOOKS: TEST_RUNBOOKS,
     // The run's keyring (globalSetup); `KLAXON_ENCRYPTION_KEYS: ''` tests the keyring a start creates.
     KLAXON_ENCRYPTION_KEYS: process.env.KLAXON_TEST_ENCRYPTION_KEYS,
+    KLAXON_AUDIT_KEY: testAuditKeyMaterial(),
     ...overrides,
   });
   return startKlaxon({

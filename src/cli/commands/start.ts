@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { readEnv } from '../../config/env';
 import { prepareDemoConfig } from '../../config/demo';
 import { startKlaxon } from '../../runtime';
-import { syncRetrainSchedules } from '../../temporal/schedules';
+import { syncRetentionSchedules, syncRetrainSchedules } from '../../temporal/schedules';
 
 const ROLES = ['all', 'http', 'worker'] as const;
 
@@ -60,6 +60,7 @@ export async function start(args: string[] = []): Promise<number> {
         void syncRetrainSchedules(klaxon.client, klaxon.config.config, env.KLAXON_TASK_QUEUE, klaxon.log);
         // Heartbeats added start watching, changed ones take their new interval, removed ones retire.
         void klaxon.heartbeats.sync(klaxon.config.config, klaxon.log);
+        void syncRetentionSchedules(klaxon.client, klaxon.config.config, env.KLAXON_TASK_QUEUE, klaxon.log);
       } catch (err) {
         klaxon.log.error({ err: (err as Error).message }, 'configuration reload failed; keeping the old one');
       }

@@ -1,5 +1,7 @@
 import type { Queryable } from '../../../src/store/lanes';
 import { mulberry32, type Rng } from '../../../models/prng';
+import { appendEvents } from '../../../src/audit/chain';
+import { testAudit } from '../../support/audit';
 
 /**
  * A tenant's incident history written straight into the audit store (incidents, incident_events,
@@ -101,9 +103,8 @@ export async function insertHistory(pool: Queryable, tenant: string, incidents: 
           new Date(resolvedAt).toISOString(),
         ],
       );
-      for (const [seq, e] of events.entries()) {
-        await client.query(`INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor) VALUES ($1,$2,$3,$4,$5,$6)`, [inc.id, tenant, seq + 1, new Date(e.at).toISOString(), e.kind, e.actor]);
-      }
+      // Through the audit chain, as Klaxon writes them: the suite's rows must pass `klaxon audit verify`.
+      await appendEvents(client, testAudit().key, tenant, events.map((e, seq) => ({ incidentId: inc.id, seq: seq + 1, at: new Date(e.at).toISOString(), kind: e.kind, actor: e.actor, details: {} })));
       if (inc.feedback) {
         await client.query(`INSERT INTO model_feedback (incident_id, tenant, label, actor, at) VALUES ($1,$2,$3,'bob',$4)`, [inc.id, tenant, inc.feedback, new Date(resolvedAt + MIN).toISOString()]);
       }
