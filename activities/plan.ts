@@ -29,6 +29,8 @@ export interface Plan {
   mayInhibit?: boolean;
   /** The tenant's SLA targets (its tier, with overrides) and who hears of a breach. */
   sla?: SlaTargets & { notify?: NotifyTargets };
+  /** The tenant's flapping rule, and how many incidents the group opened within its window (this one included). */
+  flapping?: { windowMs: number; threshold: number; firedInWindow: number };
 }
 
 export function planSteps(policy: PolicyConfig): PlanStep[] {
@@ -48,7 +50,7 @@ export function planSteps(policy: PolicyConfig): PlanStep[] {
  * running incident's past.
  */
 export function createPlanActivity(deps: { config: ConfigStore; incidents: IncidentStore; namespace: string }) {
-  return async function planIncident(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string }): Promise<Plan> {
+  return async function planIncident(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }): Promise<Plan> {
     const tenant = deps.config.tenant(args.tenant);
     if (!tenant) throw new Error(`unknown tenant ${args.tenant}`);
     let route: Plan['route'] = 'default';
@@ -71,6 +73,14 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
       // Audit store down: page rather than hold on a guess.
       (await findInhibition(deps.incidents, args.tenant, tenant, { id: args.incidentId, labels: args.labels }, at).catch(() => undefined));
     const server = deps.config.config.server;
+    // Audit store down: no flapping verdict (page as usual) rather than a guess.
+    const flapping =
+      tenant.flapping && args.groupKey !== undefined
+        ? await deps.incidents
+            .startedSince(args.tenant, args.groupKey, new Date(at.getTime() - tenant.flapping.window), args.incidentId)
+            .then((n) => ({ windowMs: tenant.flapping!.window, threshold: tenant.flapping!.threshold, firedInWindow: n + 1 }))
+            .catch(() => undefined)
+        : undefined;
     return {
       policyName,
       route,
@@ -81,6 +91,7 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
       ...(hold ? { hold } : {}),
       ...(mayInhibit(tenant, args.labels) ? { mayInhibit: true } : {}),
       sla: { ...slaTargets(tenant.tier, tenant.sla), ...(policy.onSlaBreach ? { notify: policy.onSlaBreach.notify } : {}) },
+      ...(flapping ? { flapping } : {}),
     };
   };
 }

@@ -63,6 +63,15 @@ export interface CarriedState {
   runbooks?: RunbookRun[];
   /** SLA targets already breached (recorded once). */
   slaBreached?: Array<'ack' | 'resolve'>;
+  /** The incident is flapping (see IncidentState.flapping). */
+  flapping?: Flapping;
+}
+
+/** A flapping incident: how often its group fired within the window, and since when all its alerts are resolved. */
+export interface Flapping {
+  windowMs: number;
+  count: number;
+  quietSince?: string;
 }
 
 /** A runbook run an incident started, and how it ended when it has. */

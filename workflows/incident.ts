@@ -144,6 +144,12 @@ const RUNBOOK_APPROVERS = 'klaxon-runbook-approvers';
 /** patched() id: the tenant's SLA targets (ack within, resolve within) are watched; a breach is recorded and may notify. */
 const SLA_TRACKING = 'klaxon-sla';
 
+/** patched() id: a runbook's approval request or note waits for the pages in flight, so their receivers' conversations exist. */
+const RUNBOOK_MESSAGES_AFTER_PAGES = 'klaxon-runbook-messages-after-pages';
+
+/** patched() id: a group that keeps resolving and firing again is one flapping incident (tenant `flapping:`). */
+const FLAPPING = 'klaxon-flapping';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -173,9 +179,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     if (!pager) recordOpened(incident);
     await classify(incident);
     await choosePolicy(incident);
+    const flap = incident.plan?.flapping;
+    if (pager && flap && flap.firedInWindow >= flap.threshold && patched(FLAPPING)) {
+      incident.flapping = { windowMs: flap.windowMs, count: flap.firedInWindow };
+      incident.record(new Date(), 'flapping', 'klaxon', { count: flap.firedInWindow, threshold: flap.threshold, window: formatDuration(flap.windowMs) });
+    }
     // In the background: the first page never waits for a runbook.
     if (pager && input.runbooks && patched(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
   }
+  if (incident.flapping) void resolveWhenQuiet(incident);
   let done = false;
   const audit = keepAuditCurrent(incident, pager, writer.write, () => done);
 
@@ -193,6 +205,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       // the alerts get worse, a person escalates, or it resolves.
       await condition(() => incident.status !== 'firing' || incident.escalateNow || incident.reroute || mayContinueAsNew(incident, pager));
       if (incident.escalateNow) incident.anomaly.hold = false;
+    } else if (incident.flapping?.quietSince) {
+      // Flapping and quiet for now: no step runs; a re-fire resumes the policy, a quiet window resolves.
+      await condition(() => !incident.flapping?.quietSince || incident.status !== 'firing' || incident.escalateNow || mayContinueAsNew(incident, pager));
     } else await runStep(incident, pager);
 
     if (historyIsLong(input.continueAsNewAfterEvents) && !isResolved(incident)) {
@@ -259,6 +274,26 @@ async function watchSla(incident: IncidentState, pager: Pager): Promise<void> {
     if (sla.notify && incident.status === 'firing') await page(incident, pager, sla.notify, 'escalated');
   };
   await Promise.all([watch('ack', sla.ackWithinMs, acked), watch('resolve', sla.resolveWithinMs, () => incident.status === 'resolved')]);
+}
+
+/**
+ * A flapping incident resolves once all its alerts stayed resolved for the whole flapping window;
+ * a re-fire within it starts the wait over.
+ */
+async function resolveWhenQuiet(incident: IncidentState): Promise<void> {
+  const flapping = incident.flapping!;
+  const resolved = () => incident.status === 'resolved';
+  for (;;) {
+    await condition(() => !!flapping.quietSince || resolved());
+    if (resolved()) return;
+    const since = Date.parse(flapping.quietSince!);
+    const broken = await condition(() => !flapping.quietSince || resolved(), Math.max(1, since + flapping.windowMs - Date.now()));
+    if (resolved()) return;
+    if (!broken) {
+      incident.resolve('klaxon', new Date(), `quiet for ${formatDuration(flapping.windowMs)} after flapping (fired ${flapping.count} times)`);
+      return;
+    }
+  }
 }
 
 /** Whenever the incident stops firing (ack, snooze, resolve), pages still in flight are cancelled. */
@@ -340,6 +375,11 @@ async function tellPartialResolves(incident: IncidentState, pager: Pager): Promi
 async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promise<void> {
   for (;;) {
     await condition(() => incident.runbookMessages.length > 0 && incident.status !== 'resolved');
+    // A page still on its way has no conversation yet: told now, its receiver would never hear it.
+    if (pager.pending('page').length > 0 && patched(RUNBOOK_MESSAGES_AFTER_PAGES)) {
+      await condition(() => pager.pending('page').length === 0 || incident.status === 'resolved');
+      if (incident.status === 'resolved') continue;
+    }
     const m = incident.runbookMessages.shift()!;
     const which = m.approval ? `approval/${m.approval.runId}` : `note/${m.note!.runId}/${m.note!.seq ?? 0}`;
     pager.update('updated', (p) => keyFor(incident, which, p), m);
@@ -390,7 +430,7 @@ function missedByDelay(incident: IncidentState): boolean {
 async function runStep(incident: IncidentState, pager: Pager | undefined): Promise<void> {
   const steps = incident.plan!.steps;
   // A hold can only start mid-step through a re-check (a source incident opened).
-  const interrupted = () => incident.status !== 'firing' || incident.escalateNow || incident.reroute || !!incident.plan?.hold;
+  const interrupted = () => incident.status !== 'firing' || incident.escalateNow || incident.reroute || !!incident.plan?.hold || !!incident.flapping?.quietSince;
   if (incident.escalateNow) {
     incident.escalateNow = false;
     const next = steps.findIndex((s, i) => i >= incident.cursor && (s.kind === 'notify' || s.kind === 'notifyIf'));
@@ -574,7 +614,7 @@ async function classify(incident: IncidentState): Promise<void> {
 
 async function choosePolicy(incident: IncidentState): Promise<void> {
   const previous = incident.plan?.policyName;
-  incident.plan = await planIncident({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() });
+  incident.plan = await planIncident({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString(), groupKey: incident.input.groupKey });
   const { policyName, route, hold } = incident.plan;
   incident.record(new Date(), previous ? 'policy.rerouted' : 'policy.selected', 'klaxon', { policy: policyName, route, ...(previous ? { previous } : {}) });
   if (hold) incident.record(new Date(), 'held', 'klaxon', { ...hold });
@@ -805,10 +845,12 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
     : { status: incident.status, severity: incident.severity };
   for (;;) {
     await condition(() => incident.pending.length > 0 || finished());
-    if (indexed && (incident.status !== shown.status || incident.severity !== shown.severity)) {
-      shown = { status: incident.status, severity: incident.severity };
+    // A flapping incident that is firing shows as `flapping` (Web UI: KlaxonStatus = "flapping").
+    const status = incident.flapping && incident.status === 'firing' ? 'flapping' : incident.status;
+    if (indexed && (status !== shown.status || incident.severity !== shown.severity)) {
+      shown = { status, severity: incident.severity };
       upsertSearchAttributes([
-        { key: KlaxonStatus, value: incident.status },
+        { key: KlaxonStatus, value: status },
         { key: KlaxonSeverity, value: incident.severity },
       ]);
     }

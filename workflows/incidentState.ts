@@ -2,7 +2,7 @@ import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry }
 import { maxSeverity, severityOf, severityRank } from '../src/incident/severity';
 import { incidentId } from '../src/incident/ids';
 import type { Plan } from '../activities/plan';
-import type { CarriedState, IncidentInput, Notified, RunbookRun } from './definitions';
+import type { CarriedState, Flapping, IncidentInput, Notified, RunbookRun } from './definitions';
 
 type Event = TimelineEntry & { seq: number };
 /** Entries kept in memory (and in the query); older ones stay in the audit store. */
@@ -56,6 +56,11 @@ export class IncidentState {
   runbooks: RunbookRun[] = [];
   /** SLA targets breached so far (carried: a breach is recorded once). */
   slaBreached: Array<'ack' | 'resolve'> = [];
+  /**
+   * Set when the group fired `threshold` times within the tenant's flapping window: resolves and
+   * re-fires fold into this incident (no new incident, no new page); it resolves after a quiet window.
+   */
+  flapping?: Flapping;
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
@@ -101,6 +106,7 @@ export class IncidentState {
         partialResolvesTold: c.partialResolvesTold ?? c.partialResolves ?? 0,
         runbooks: c.runbooks ?? [],
         slaBreached: c.slaBreached ?? [],
+        flapping: c.flapping,
       });
       for (const n of c.notified) this.notified.set(notifiedKey(n), n);
       this.timeline.push(...c.timeline);
@@ -164,7 +170,19 @@ export class IncidentState {
       if (this.firingCount > 0) this.refiredAfterResolve = true;
       return;
     }
-    if (this.firingCount === 0) {
+    if (this.flapping) {
+      // Flapping: the group's resolves and re-fires are this incident's; it resolves when quiet.
+      if (this.firingCount === 0 && !this.flapping.quietSince) {
+        this.flapping.quietSince = at.toISOString();
+        this.record(at, 'flapping.quiet', 'alertmanager', { resolvesAfter: this.flapping.windowMs / 1000 });
+        return;
+      }
+      if (this.firingCount > 0 && this.flapping.quietSince) {
+        this.flapping.quietSince = undefined;
+        this.flapping.count++;
+        this.record(at, 'flapping.refired', 'alertmanager', { count: this.flapping.count });
+      }
+    } else if (this.firingCount === 0) {
       this.resolve('alertmanager', at, 'all alerts resolved');
       return;
     }
@@ -250,6 +268,7 @@ export class IncidentState {
       ...(this.partialResolves ? { partialResolves: this.partialResolves, partialResolvesTold: this.partialResolvesTold } : {}),
       ...(this.runbooks.length ? { runbooks: this.runbooks } : {}),
       ...(this.slaBreached.length ? { slaBreached: this.slaBreached } : {}),
+      ...(this.flapping ? { flapping: this.flapping } : {}),
       plan: this.plan!,
       timeline: this.timeline.slice(-50),
     };
@@ -268,7 +287,7 @@ export class IncidentState {
       tenant: this.input.tenant,
       workflowId: this.workflowId,
       runId: this.runId,
-      title: `${alertname}${service ? ` (${service})` : ''}${alerts.length > 1 ? ` ×${alerts.length}` : ''}`,
+      title: `${alertname}${service ? ` (${service})` : ''}${alerts.length > 1 ? ` ×${alerts.length}` : ''}${this.flapping ? ` [flapping: fired ${this.flapping.count} times]` : ''}`,
       status: this.status,
       severity: this.severity,
       declaredSeverity: this.declaredSeverity,

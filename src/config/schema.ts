@@ -137,6 +137,11 @@ export const tenantSchema = z
     runbooks: runbooksSchema.prefault({}),
     /** Handlebars template overrides per receiver type (`webhook`, `slack`, …). */
     templates: z.record(z.string(), z.string()).default({}),
+    /**
+     * Flapping: a group that opened `threshold` incidents within `window` (this one included) is one
+     * flapping incident: its resolves and re-fires fold into it, and it resolves after `window` quiet.
+     */
+    flapping: z.object({ window: duration(), threshold: z.number().int().min(2).max(100) }).strict().optional(),
     /** Service tier: its SLA targets (ack and resolve within) apply to every incident of the tenant. */
     tier: tierSchema,
     /** Overrides of the tier's SLA targets. */

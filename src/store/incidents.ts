@@ -158,6 +158,12 @@ export class IncidentStore {
     return Number(r.rows[0].n);
   }
 
+  /** Other incidents of the group started at or after `since` (flapping: how often it came back). */
+  async startedSince(tenant: string, groupKey: string, since: Date, excludingId: string): Promise<number> {
+    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM incidents WHERE tenant = $1 AND group_key = $2 AND started_at >= $3 AND id <> $4`, [tenant, groupKey, since.toISOString(), excludingId]);
+    return Number(r.rows[0].n);
+  }
+
   /** True when the incident is recorded as resolved (an unknown id is not ended: it may not be written yet). */
   async hasEnded(id: string): Promise<boolean> {
     const r = await this.pool.query<{ status: string }>('SELECT status FROM incidents WHERE id = $1', [id]);

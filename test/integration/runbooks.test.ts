@@ -39,8 +39,10 @@ describe('runbooks', () => {
     // A real Alertmanager for silence-flapping's silences (its own webhook goes nowhere here).
     alertmanager = await startAlertmanager({ webhookUrl: 'http://127.0.0.1:9/unused', token: 'unused' });
     probe = await startReceiver((r) => (failFor.has(JSON.parse(r.body).incident) ? { status: 500, body: 'broken' } : { status: 200, body: '{"ok":true}' }));
-    ops = await startReceiver((r) => {
+    ops = await startReceiver(async (r) => {
       const m = JSON.parse(r.body);
+      // A slow vendor for the first page of service "slowpage": the approval request comes meanwhile.
+      if (m.kind === 'firing' && m.incident.commonLabels?.service === 'slowpage') await new Promise((res) => setTimeout(res, 3000));
       return m.kind === 'updated' && m.incident.approval && holdApprovalFor.has(m.incident.id) ? { status: 503, body: 'busy', headers: { 'retry-after': '30' } } : { status: 200, body: '{"ok":true}' };
     });
     people = await startReceiver();
@@ -214,6 +216,16 @@ describe('runbooks', () => {
     expect((await api(`/api/v1/incidents/${id}/runbooks`)).body.runs).toEqual([]);
   }, 60_000);
 
+  test('an approval asked while the first page is still on its way reaches that conversation once the page has arrived', async () => {
+    const { incidentId: id } = await fire('RunbookApproval', 'slowpage');
+    await eventually(async () => (await timeline(id)).some((e) => e.kind === 'runbook.approval.asked'), 20_000, 'the approval request');
+    const told = await eventually(async () => ops.messages().find((b) => b.incident.id === id && b.kind === 'updated' && b.incident.approval), 30_000, 'the request in the conversation');
+    const page = ops.messages().find((b) => b.incident.id === id && b.kind === 'firing')!;
+    expect(told.at).toBeGreaterThan(page.at);
+    expect(told.text).toMatch(/Runbook test-approval asks for approval/);
+    await api(`/api/v1/incidents/${id}/runbooks/test-approval/1/deny`, {});
+  }, 60_000);
+
   test('an approval request still on its way when the incident continues as new reaches the conversation as the request it was, with its link', async () => {
     const groupKey = '{}:{alertname="RunbookApproval",service="can"}';
     const labels = { alertname: 'RunbookApproval', service: 'can', probe: probe.url };
@@ -226,7 +238,7 @@ describe('runbooks', () => {
     const first = await handle.query(stateQuery);
     holdApprovalFor.add(first.id);
     const asks = () => ops.received.map((r) => JSON.parse(r.body)).filter((b) => b.incident.id === first.id && b.kind === 'updated');
-    await eventually(async () => asks().length >= 1, 20_000, 'the first try of the approval request');
+    await eventually(async () => asks().length >= 1, 40_000, 'the first try of the approval request');
     expect(asks()[0].incident.approval).toMatchObject({ runbook: 'test-approval' });
     // Acknowledged (the request is for the people paged, not a page), the history grows while the
     // request waits out its Retry-After: the incident continues as new.
