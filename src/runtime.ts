@@ -23,6 +23,10 @@ import { IngestService } from './ingest/ingest';
 import { buildApp } from './server/app';
 import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
+import { collectOpenIncidents } from './store/openIncidents';
+import { collectReceiverStates } from './notifiers/circuitMetrics';
+import { startMetricsServer } from './server/metricsServer';
+import { freePort } from './temporal/devServer';
 import { ModelStore } from './store/models';
 import { syncRetrainSchedules } from './temporal/schedules';
 
@@ -106,7 +110,9 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
 
     let worker: Worker | undefined;
     if (opts.worker !== false) {
-      installTemporalRuntime(log);
+      installTemporalRuntime(log, env.TEMPORAL_METRICS_ADDRESS || `127.0.0.1:${await freePort()}`);
+      const stopCircuitMetrics = collectReceiverStates(config);
+      stops.push(async () => stopCircuitMetrics());
       const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache'), dirs));
       const created = await createWorker({
         address,
@@ -138,8 +144,17 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
 
     let app: FastifyInstance | undefined;
     let url = '';
+    if (opts.http === false && env.METRICS_PORT !== undefined) {
+      startDefaultMetrics();
+      const metrics = await startMetricsServer(env.METRICS_PORT, env.HOST);
+      stops.push(() => metrics.close());
+      log.info({ url: `${metrics.url}/metrics` }, 'metrics listening');
+    }
     if (opts.http !== false) {
       startDefaultMetrics();
+      // The HTTP side reports what the store holds; each replica reports the same (dashboards take max).
+      const stopOpenMetrics = collectOpenIncidents(db.pool, log);
+      stops.push(async () => stopOpenMetrics());
       app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual')) }, log);
       url = await app.listen({ port: env.PORT, host: env.HOST });
       stops.push(() => app!.close());

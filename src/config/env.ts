@@ -16,6 +16,13 @@ export const envSchema = z.object({
   LOG_LEVEL: z.string().default('info'),
   /** Runbook folders (`:`-separated); the worker bundles their files, the server lists them. */
   KLAXON_RUNBOOKS: z.string().default('./runbooks'),
+  /**
+   * Where the Temporal SDK serves its worker metrics (`host:port`); default a free port on
+   * 127.0.0.1. /metrics appends them either way.
+   */
+  TEMPORAL_METRICS_ADDRESS: z.string().optional(),
+  /** `--role worker` has no HTTP API: set this to serve its /metrics (deliveries, audit counts, SDK metrics) on a port of its own. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;

@@ -26,6 +26,12 @@ export interface StoredEvent extends TimelineEntry {
   seq: number;
 }
 
+/** An event `record` actually inserted (not one a retry found already there). */
+export interface InsertedEvent extends StoredEvent {
+  /** For `acknowledged`: no earlier acknowledgement of this incident is stored (time to ack counts the first). */
+  first?: boolean;
+}
+
 const COLUMNS = `id, tenant, workflow_id AS "workflowId", run_id AS "runId", group_key AS "groupKey", title, alertname,
   service, severity, declared_severity AS "declaredSeverity", status, labels, started_at AS "startedAt",
   acknowledged_at AS "acknowledgedAt", acknowledged_by AS "acknowledgedBy", resolved_at AS "resolvedAt", updated_at AS "updatedAt"`;
@@ -39,9 +45,10 @@ export class IncidentStore {
 
   /**
    * Writes the incident's current summary and appends timeline events in one transaction. Events
-   * are keyed by (incident, seq): a retried write inserts nothing twice.
+   * are keyed by (incident, seq): a retried write inserts nothing twice. `onInserted` hears, after
+   * the commit, of the events this call inserted: the place to count them exactly once.
    */
-  async record(incident: IncidentView & { groupKey: string }, events: StoredEvent[]): Promise<number> {
+  async record(incident: IncidentView & { groupKey: string }, events: StoredEvent[], onInserted?: (events: InsertedEvent[]) => void): Promise<number> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -60,17 +67,22 @@ export class IncidentStore {
           incident.status === 'firing' ? null : acknowledgedAt(incident), incident.acknowledgedBy ?? null, incident.resolvedAt ?? null,
         ],
       );
-      let inserted = 0;
+      const inserted: InsertedEvent[] = [];
       for (const e of events) {
         const r = await client.query(
           `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
            VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (incident_id, seq) DO NOTHING`,
           [incident.id, incident.tenant, e.seq, e.at, e.kind, e.actor, JSON.stringify(e.details)],
         );
-        inserted += r.rowCount ?? 0;
+        if (!r.rowCount) continue;
+        if (e.kind === 'acknowledged' && onInserted) {
+          const earlier = await client.query(`SELECT 1 FROM incident_events WHERE incident_id = $1 AND kind = 'acknowledged' AND seq < $2 LIMIT 1`, [incident.id, e.seq]);
+          inserted.push({ ...e, first: earlier.rowCount === 0 });
+        } else inserted.push(e);
       }
       await client.query('COMMIT');
-      return inserted;
+      if (inserted.length) onInserted?.(inserted);
+      return inserted.length;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
