@@ -32,7 +32,14 @@ export const webhookPlugin: FastifyPluginAsync<{ bodyLimit: number }> = async (a
         });
       }
       const tenant = app.klaxon.config.tenant(request.params.tenant)!;
-      const incidents = await app.klaxon.ingest.ingest(request.params.tenant, tenant, parsed.data);
+      let incidents: Awaited<ReturnType<typeof app.klaxon.ingest.ingest>>;
+      try {
+        incidents = await app.klaxon.ingest.ingest(request.params.tenant, tenant, parsed.data);
+      } catch (err) {
+        // Observed too, so "Alertmanager gets 5xx" is a series an alert can see (the error handler answers).
+        end({ code: String((err as { statusCode?: number }).statusCode ?? 500) });
+        throw err;
+      }
       end({ code: '202' });
       return reply.code(202).send({ status: 'accepted', alerts: parsed.data.alerts.length, incidents });
     },
