@@ -155,7 +155,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       // The HTTP side reports what the store holds; each replica reports the same (dashboards take max).
       const stopOpenMetrics = collectOpenIncidents(db.pool, log);
       stops.push(async () => stopOpenMetrics());
-      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual')) }, log);
+      app = await buildApp({ config, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest: new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual')), taskQueue: env.KLAXON_TASK_QUEUE }, log);
       url = await app.listen({ port: env.PORT, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');

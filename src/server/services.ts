@@ -21,6 +21,8 @@ export interface Services {
   runbookStore?: RunbookStore;
   runbookSet?: RunbookSet;
   ingest: IngestService;
+  /** The task queue Klaxon's workers poll (GET /api/v1/status asks Temporal who polls it). */
+  taskQueue?: string;
 }
 
 declare module 'fastify' {

@@ -9,10 +9,12 @@ export interface OpenCount {
   count: number;
 }
 
-/** Open incidents by tenant, severity and status, as the audit store has them. */
-export async function countOpenIncidents(pool: Queryable): Promise<OpenCount[]> {
+/** Open incidents by tenant, severity and status, as the audit store has them (one tenant's, or all). */
+export async function countOpenIncidents(pool: Queryable, tenant?: string): Promise<OpenCount[]> {
   const r = await pool.query<{ tenant: string; severity: string; status: string; n: string }>(
-    `SELECT tenant, severity, status, count(*) AS n FROM incidents WHERE status <> 'resolved' GROUP BY tenant, severity, status`,
+    `SELECT tenant, severity, status, count(*) AS n FROM incidents WHERE status <> 'resolved' AND ($1::text IS NULL OR tenant = $1)
+      GROUP BY tenant, severity, status`,
+    [tenant ?? null],
   );
   return r.rows.map((row) => ({ tenant: row.tenant, severity: row.severity, status: row.status, count: Number(row.n) }));
 }
