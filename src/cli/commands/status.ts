@@ -19,8 +19,9 @@ export async function status(args: string[], out: (s: string) => void = (s) => p
     const r = await apiAnswer<{ receivers: ReceiverRow[] }>('GET', '/api/v1/receivers/health');
     receivers = r.ok ? r.json.receivers : [];
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    out(`klaxon at ${apiBase()}: ${cause ? `not reachable (${cause})` : (err as Error).message}\n`);
+    // fetch hides the reason (refused, no such host …) in its cause.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    out(`klaxon at ${apiBase()}: ${cause ? `not reachable (${cause.code ?? cause.message})` : (err as Error).message}\n`);
     return 1;
   }
   const s = stack.json;
