@@ -148,11 +148,17 @@ export class IncidentStore {
    * these take numbers above it and can never displace one of the workflow's own events.
    */
   async appendExternal(id: string, tenant: string, e: { kind: string; actor: string; details: Record<string, unknown> }): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
-       SELECT $1, $2, COALESCE(MAX(seq), $6 - 1) + 1, now(), $3, $4, $5 FROM incident_events WHERE incident_id = $1 AND seq >= $6`,
-      [id, tenant, e.kind, e.actor, JSON.stringify(e.details), EXTERNAL_SEQ_BASE],
-    );
+    // Two requests at once compute the same next number: the loser finds it taken and takes the next.
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.pool.query(
+        `INSERT INTO incident_events (incident_id, tenant, seq, at, kind, actor, details)
+         SELECT $1, $2, COALESCE(MAX(seq), $6 - 1) + 1, now(), $3, $4, $5 FROM incident_events WHERE incident_id = $1 AND seq >= $6
+         ON CONFLICT (incident_id, seq) DO NOTHING`,
+        [id, tenant, e.kind, e.actor, JSON.stringify(e.details), EXTERNAL_SEQ_BASE],
+      );
+      if (r.rowCount) return;
+      if (attempt >= 20) throw new Error(`incident ${id}: could not number an external event after ${attempt} tries (concurrent writers)`);
+    }
   }
 
   /** How many incidents of this alert group started in the last `ms` (a flapping group opens many). */

@@ -93,3 +93,22 @@ describe('metrics that follow the audit rows', () => {
     }
   });
 });
+
+describe('events written from outside the workflow', () => {
+  test('concurrent refusals of one incident each get their own number (none is lost, none is a 500)', async () => {
+    const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-ext-')) });
+    try {
+      await migrate(db.pool);
+      const incidents = new IncidentStore(db.pool);
+      const tenant = uniqueTenant('ext');
+      const id = randomUUID();
+      await incidents.record(view(id, tenant, 'resolved'), [ev(1, 0, 'opened'), ev(2, 1000, 'resolved')]);
+      await Promise.all(Array.from({ length: 12 }, (_, i) => incidents.appendExternal(id, tenant, { kind: 'action.rejected', actor: `u${i}`, details: {} })));
+      const rejected = (await incidents.timeline(id)).filter((e) => e.kind === 'action.rejected');
+      expect(rejected).toHaveLength(12);
+      expect(new Set(rejected.map((e) => e.seq)).size).toBe(12);
+    } finally {
+      await db.close();
+    }
+  });
+});
