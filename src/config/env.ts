@@ -14,6 +14,8 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
   TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
   LOG_LEVEL: z.string().default('info'),
+  /** `pretty` (one readable line per event) or `json`; default: pretty when stdout is a terminal (src/logger.ts). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** Runbook folders (`:`-separated); the worker bundles their files, the server lists them. */
   KLAXON_RUNBOOKS: z.string().default('./runbooks'),
   /**
