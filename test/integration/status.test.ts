@@ -104,6 +104,20 @@ describe('klaxon status and the API docs of a running Klaxon', () => {
     expect(cli).toEqual({ code: 1, stdout: expect.stringMatching(/^status\s+DOWN$/m) });
   });
 
+  test('a worker-only process serves its own metrics on METRICS_PORT', async () => {
+    const port = await freePort();
+    const worker = await startTestKlaxon(yaml(), secrets(), { METRICS_PORT: String(port) }, { http: false });
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      // The breakers live where deliveries happen: every configured receiver of the tenant is listed.
+      expect(await res.text()).toMatch(new RegExp(`klaxon_receiver_circuit_state\\{tenant="${tenant}",receiver="ops",receiver_type="webhook",state="closed"\\} 1`));
+      expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('Klaxon not answering: exit 1 and says so', async () => {
     const r = await runStatus(`http://127.0.0.1:${await freePort()}`);
     expect(r.code).toBe(1);
