@@ -3,6 +3,7 @@ import type { Ensemble } from '../models/ensemble';
 import { FEATURE_VERSION } from '../models/features';
 import type { ConfigStore } from '../src/config/store';
 import type { ModelStore } from '../src/store/models';
+import { modelRetrains } from '../src/metrics';
 import { exportDataset, type DatasetMeta, type DatasetSummary } from '../src/anomaly/dataset';
 import { holdoutMetrics, patternOutcomes, promotionDecision, timeOrderedSplit, type HoldoutMetrics } from '../src/anomaly/evaluate';
 import { trainInChildProcess } from '../src/anomaly/trainerProcess';
@@ -255,6 +256,8 @@ export function createTrainingActivities(deps: { config: ConfigStore; models?: M
     async finishRetrain(args: { modelId: number; promote: boolean; reason: string; expectedActive: number | null; failed?: boolean }): Promise<FinishResult> {
       const s = store();
       const version = (await s.getVersion(args.modelId))!;
+      // A retry of a finish that already happened finds the version finished: it counts nothing.
+      const unfinished = version.status === 'training' || version.status === 'candidate';
       let result: FinishResult;
       if (args.failed) {
         await s.updateVersion(args.modelId, { status: 'failed', reason: args.reason });
@@ -274,6 +277,7 @@ export function createTrainingActivities(deps: { config: ConfigStore; models?: M
         result = { outcome: 'rejected', version: version.version, reason: args.reason };
       }
       await s.deleteTrainingSet(args.modelId);
+      if (unfinished) modelRetrains.inc({ tenant: version.tenant, outcome: result.outcome });
       return result;
     },
   };

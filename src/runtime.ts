@@ -27,6 +27,9 @@ import { Heartbeats } from './heartbeat/heartbeats';
 import { buildApp } from './server/app';
 import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
+import { collectOpenIncidents } from './store/openIncidents';
+import { collectReceiverStates } from './notifiers/circuitMetrics';
+import { startMetricsServer } from './server/metricsServer';
 import { ModelStore } from './store/models';
 import { syncRetentionSchedules, syncRetrainSchedules } from './temporal/schedules';
 import { payloadEncryption, type PayloadEncryption } from './temporal/encryption';
@@ -149,7 +152,9 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
 
     let worker: Worker | undefined;
     if (opts.worker !== false) {
-      installTemporalRuntime(log);
+      installTemporalRuntime(log, env.TEMPORAL_METRICS_ADDRESS || `127.0.0.1:${await freePort()}`);
+      const stopCircuitMetrics = collectReceiverStates(config);
+      stops.push(async () => stopCircuitMetrics());
       const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache'), dirs));
       const created = await createWorker({
         address,
@@ -184,9 +189,18 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
 
     let app: FastifyInstance | undefined;
     let url = '';
+    if (opts.http === false && env.METRICS_PORT !== undefined) {
+      startDefaultMetrics();
+      const metrics = await startMetricsServer(env.METRICS_PORT, env.HOST);
+      stops.push(() => metrics.close());
+      log.info({ url: `${metrics.url}/metrics` }, 'metrics listening');
+    }
     if (opts.http !== false) {
       startDefaultMetrics();
-      app = await buildApp({ config, codec, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest, heartbeats }, log);
+      // The HTTP side reports what the store holds; each replica reports the same (dashboards take max).
+      const stopOpenMetrics = collectOpenIncidents(db.pool, log);
+      stops.push(async () => stopOpenMetrics());
+      app = await buildApp({ config, codec, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest, heartbeats, taskQueue: env.KLAXON_TASK_QUEUE }, log);
       url = await app.listen({ port: httpPort, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');

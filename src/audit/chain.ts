@@ -116,6 +116,8 @@ export async function appendEvents(
   key: AuditKey,
   tenant: string,
   given: NewEvent[] | ((now: Date) => Promise<NewEvent[]>),
+  /** Filled with the events this call inserted (not those already stored). */
+  added?: NewEvent[],
 ): Promise<number> {
   if (Array.isArray(given) && !given.length) return 0;
   const head = await lockHead(client, key, tenant, Array.isArray(given) ? given : undefined);
@@ -129,6 +131,7 @@ export async function appendEvents(
     const id = `${e.incidentId}\u0001${e.seq}`;
     if (seen.has(id)) continue;
     seen.add(id);
+    added?.push(e);
     const digest = contentDigest({ tenant, incidentId: e.incidentId, seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, details: e.details, recordedAt: head.now });
     const chainSeq = lastSeq + 1;
     const hash = linkHash(key, tenant, chainSeq, lastHash, digest);

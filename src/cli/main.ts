@@ -6,6 +6,7 @@ const USAGE = `usage: klaxon <command>
 
   start [--role R]           run Klaxon (Temporal, worker, HTTP server, audit store); R: all|http|worker
   validate [file]            check a tenants file; prints every problem with its path
+  status [--json]            the running stack: Temporal, store, workers, open incidents, receivers (exit 1 when down)
   incidents [--status S]     list the tenant's incidents (KLAXON_URL, KLAXON_TOKEN)
   ack <id> [--note T]        acknowledge an incident
   resolve <id> [--note T]    resolve an incident
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return validate(args);
     case 'incidents':
       return incidents(args);
+    case 'status':
+      return (require('./commands/status') as typeof import('./commands/status')).status(args);
     case 'ack':
     case 'resolve':
       return act(command, args);

@@ -15,6 +15,8 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
   TEMPORAL_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
   LOG_LEVEL: z.string().default('info'),
+  /** `pretty` (one readable line per event) or `json`; default: pretty when stdout is a terminal (src/logger.ts). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** Runbook folders (`:`-separated); the worker bundles their files, the server lists them. */
   KLAXON_RUNBOOKS: z.string().default('./runbooks'),
   /**
@@ -30,6 +32,13 @@ export const envSchema = z.object({
   /** The audit chain's key when the tenants file has no server.auditKey (src/audit/key.ts). */
   KLAXON_AUDIT_KEY: z.string().optional(),
   KLAXON_AUDIT_KEY_FILE: z.string().optional(),
+  /**
+   * Where the Temporal SDK serves its worker metrics (`host:port`); default a free port on
+   * 127.0.0.1. /metrics appends them either way.
+   */
+  TEMPORAL_METRICS_ADDRESS: z.string().optional(),
+  /** `--role worker` has no HTTP API: set this to serve its /metrics (deliveries, audit counts, SDK metrics) on a port of its own. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type KlaxonEnv = z.infer<typeof envSchema>;

@@ -6,7 +6,7 @@ import { CircuitOpenError, DeliveryError } from './errors';
 import { defaultRateLimiter, type Permit, type RateLimit, type RateLimiter } from './rateLimit';
 import { defaultCircuitBreakers, DEFAULT_BREAKER, type BreakerSettings, type CircuitBreakers } from './circuitBreaker';
 import { fitMessage } from './fitMessage';
-import { recordDelivery, recordReceiverUp } from './metrics';
+import { integrationOutcome, recordDelivery, recordIntegrationRequest, recordReceiverUp } from './metrics';
 import { secretVariants } from './secretVariants';
 
 export interface DeliveryRequest {
@@ -154,6 +154,7 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
       return result;
     }
     breakers.recordSuccess(tenant, receiverName);
+    recordIntegrationRequest(channel, 'success');
     recordDelivery(tenant, channel, 'success', seconds());
     recordReceiverUp(tenant, receiverName, true);
     return result;
@@ -162,6 +163,7 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
     // 429 means the vendor is up and asking us to slow down: not a reason to open the circuit.
     if (error.opts.status === 429) breakers.release(tenant, receiverName);
     else breakers.recordFailure(tenant, receiverName, error.message, settings);
+    recordIntegrationRequest(channel, integrationOutcome(error.opts.status, opts.signal?.aborted));
     recordDelivery(tenant, channel, error.retryable ? 'retryable_error' : 'failed', seconds());
     recordReceiverUp(tenant, receiverName, breakers.stateOf(tenant, receiverName) !== 'open');
     throw error;

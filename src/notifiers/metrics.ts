@@ -1,4 +1,5 @@
 import { register, Counter, Histogram, Gauge } from 'prom-client';
+import { integrationRequests } from '../metrics';
 
 /**
  * Delivery metrics on prom-client's default registry (served by the lead's /metrics route).
@@ -47,4 +48,21 @@ export function recordDelivery(tenant: string, channel: string, outcome: Deliver
 
 export function recordReceiverUp(tenant: string, receiver: string, up: boolean): void {
   receiverUp.set({ tenant, receiver }, up ? 1 : 0);
+}
+
+export type IntegrationOutcome = 'success' | 'rate_limited' | 'client_error' | 'server_error' | 'network_error' | 'cancelled';
+
+/** What a vendor request came to, from the status it answered (none: it never answered). */
+export function integrationOutcome(status: number | undefined, cancelled = false): IntegrationOutcome {
+  if (cancelled) return 'cancelled';
+  if (status === undefined) return 'network_error';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  if (status >= 400) return 'client_error';
+  return 'success';
+}
+
+/** One request to a receiver's vendor (each try counts: this is the vendor's view, not the page's). */
+export function recordIntegrationRequest(receiverType: string, outcome: IntegrationOutcome): void {
+  integrationRequests.inc({ receiver_type: receiverType, outcome });
 }

@@ -12,6 +12,7 @@ import { incidentPagePlugin } from './plugins/incidentPage';
 import { runbooksPlugin } from './plugins/runbooks';
 import { slackPlugin } from './plugins/slack';
 import { receiversPlugin } from './plugins/receivers';
+import { statusPlugin } from './plugins/status';
 import { feedbackPlugin } from './plugins/feedback';
 import { modelsPlugin } from './plugins/models';
 import { jwksPlugin } from './plugins/jwks';
@@ -19,6 +20,7 @@ import { Authenticator } from '../auth/authenticate';
 import { installApiAuth } from './auth';
 import { codecPlugin } from './plugins/codec';
 import { heartbeatPlugin } from './plugins/heartbeat';
+import { registerOpenApi } from './openapi';
 
 /** The HTTP side: one plugin per route group, sharing the services through the `klaxon` decorator. */
 export async function buildApp(services: Services, log: Logger): Promise<FastifyInstance> {
@@ -40,6 +42,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   const authn = new Authenticator(services.config, log.child({ component: 'auth' }));
   authn.keyring();
   installApiAuth(app, authn);
+  await registerOpenApi(app);
   await app.register(healthPlugin);
   await app.register(metricsPlugin);
   await app.register(webhookPlugin, { bodyLimit: services.config.config.server.bodyLimitBytes });
@@ -50,6 +53,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(runbooksPlugin);
   await app.register(slackPlugin);
   await app.register(receiversPlugin);
+  await app.register(statusPlugin);
   await app.register(feedbackPlugin);
   await app.register(modelsPlugin);
   await app.register(jwksPlugin, { authn });

@@ -27,6 +27,8 @@ export interface Services {
   heartbeats?: Heartbeats;
   /** The remote codec server (`/codec/*`) for the Temporal Web UI; absent: not served. */
   codec?: CodecSettings;
+  /** The task queue Klaxon's workers poll (GET /api/v1/status asks Temporal who polls it). */
+  taskQueue?: string;
 }
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { IncidentStatus, IncidentView, TimelineEntry } from '../incident/view';
 import type { Queryable } from './lanes';
-import { appendEvents, inTransaction } from '../audit/chain';
+import { appendEvents, inTransaction, type NewEvent } from '../audit/chain';
 import type { AuditKey } from '../audit/key';
 import type { Redactor } from '../audit/redact';
 
@@ -27,6 +27,12 @@ export interface IncidentRow {
 
 export interface StoredEvent extends TimelineEntry {
   seq: number;
+}
+
+/** An event `record` actually inserted (not one a retry found already there). */
+export interface InsertedEvent extends StoredEvent {
+  /** For `acknowledged`: no earlier acknowledgement of this incident is stored (time to ack counts the first). */
+  first?: boolean;
 }
 
 const COLUMNS = `id, tenant, workflow_id AS "workflowId", run_id AS "runId", group_key AS "groupKey", title, alertname,
@@ -55,12 +61,14 @@ export class IncidentStore {
 
   /**
    * Writes the incident's current summary and appends timeline events in one transaction. Events
-   * are keyed by (incident, seq): a retried write inserts nothing twice.
+   * are keyed by (incident, seq): a retried write inserts nothing twice. `onInserted` hears, after
+   * the commit, of the events this call inserted: the place to count them exactly once.
    */
-  async record(incident: IncidentView & { groupKey: string }, events: StoredEvent[]): Promise<number> {
+  async record(incident: IncidentView & { groupKey: string }, events: StoredEvent[], onInserted?: (events: InsertedEvent[]) => void): Promise<number> {
     const redact = this.audit.redactor?.(incident.tenant);
     const title = redact ? redact.text(incident.title) : incident.title;
-    return inTransaction(this.pool, async (client) => {
+    const added: Array<NewEvent & { first?: boolean }> = [];
+    const n = await inTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO incidents (id, tenant, workflow_id, run_id, group_key, title, alertname, service, severity,
            declared_severity, status, labels, started_at, acknowledged_at, acknowledged_by, resolved_at, updated_at)
@@ -78,8 +86,19 @@ export class IncidentStore {
       );
       // Last in the transaction: the chain head's lock is held only for the events' own insert.
       const rows = events.map((e) => ({ incidentId: incident.id, seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, details: redact ? redact.tree(e.details ?? {}) : e.details ?? {} }));
-      return appendEvents(client, this.audit.key, incident.tenant, rows);
+      const count = await appendEvents(client, this.audit.key, incident.tenant, rows, added);
+      if (onInserted) {
+        // Time to ack counts the first acknowledgement only.
+        for (const e of added.filter((x) => x.kind === 'acknowledged')) {
+          const earlier = await client.query(`SELECT 1 FROM incident_events WHERE incident_id = $1 AND kind = 'acknowledged' AND seq < $2 LIMIT 1`, [incident.id, e.seq]);
+          e.first = earlier.rowCount === 0;
+        }
+      }
+      return count;
     });
+    // After the commit: what this call inserted, counted exactly once.
+    if (added.length) onInserted?.(added.map(({ incidentId: _id, ...e }) => e));
+    return n;
   }
 
   async list(filter: { tenant: string; status?: IncidentStatus; limit?: number }): Promise<IncidentRow[]> {

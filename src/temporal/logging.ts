@@ -1,5 +1,6 @@
 import { Runtime, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/worker';
 import type { Logger } from '../logger';
+import { forwardTemporalMetrics, temporalTelemetry } from './telemetry';
 
 /** Temporal's SDK and core logs, written through Klaxon's logger so there is one log format. */
 export function temporalLogger(log: Logger): TemporalLogger {
@@ -15,11 +16,15 @@ export function temporalLogger(log: Logger): TemporalLogger {
   };
 }
 
-/** Installs the Temporal runtime with Klaxon's logger, once per process (later calls keep the first). */
-export function installTemporalRuntime(log: Logger): void {
+/**
+ * Installs the Temporal runtime with Klaxon's logger and, with `metricsAddress`, the SDK's worker
+ * metrics (src/temporal/telemetry.ts); once per process (later calls keep the first).
+ */
+export function installTemporalRuntime(log: Logger, metricsAddress?: string): void {
   try {
-    Runtime.install({ logger: temporalLogger(log) });
+    Runtime.install({ logger: temporalLogger(log), ...(metricsAddress ? { telemetryOptions: temporalTelemetry(metricsAddress) } : {}) });
+    if (metricsAddress) forwardTemporalMetrics(metricsAddress);
   } catch {
-    // Already installed (tests install their own quieter one first): keep it.
+    // Already installed (tests install their own quieter one first): keep it, and its telemetry.
   }
 }

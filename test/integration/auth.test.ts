@@ -45,6 +45,7 @@ const EXPECTED: Record<string, Permission> = {
   'GET /api/v1/models/retrains/:workflowId': 'read',
   'POST /api/v1/models/retrain': 'admin',
   'GET /api/v1/receivers/health': 'read',
+  'GET /api/v1/status': 'read',
 };
 
 /** A body each route accepts (so a cross-tenant call reaches the tenant check); `{}` unless listed. */

@@ -10,13 +10,19 @@ import { startKlaxon, type Klaxon } from '../../src/runtime';
 import { TEST_RUNBOOKS } from './runbooks';
 import { testAuditKeyMaterial } from './audit';
 export { testAudit, testAuditKeyMaterial } from './audit';
+import { forwardTemporalMetrics, temporalTelemetry } from '../../src/temporal/telemetry';
 
 let runtimeInstalled = false;
-/** Quiet Temporal's core logs; must run before the first worker or test environment is created. */
-export function installRuntime(): void {
+/**
+ * Quiet Temporal's core logs; must run before the first worker or test environment is created.
+ * With `temporalMetricsAddress` the SDK's worker metrics are served there and appended to /metrics.
+ */
+export function installRuntime(opts: { temporalMetricsAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const address = opts.temporalMetricsAddress;
+  Runtime.install({ logger: new DefaultLogger('WARN'), ...(address ? { telemetryOptions: temporalTelemetry(address) } : {}) });
+  if (address) forwardTemporalMetrics(address);
 }
 
 /** Config text with `${VAR}` references resolved from `env` (tests keep secrets out of files too). */

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { register } from '../../metrics';
+import { metricsText, METRICS_CONTENT_TYPE } from '../scrape';
 
-/** Prometheus scrape endpoint. */
+/** Prometheus scrape endpoint: Klaxon's metrics and the Temporal SDK's worker metrics. */
 export const metricsPlugin: FastifyPluginAsync = async (app) => {
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', register.contentType);
-    return register.metrics();
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', METRICS_CONTENT_TYPE);
+    return metricsText();
   });
 };

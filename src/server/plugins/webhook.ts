@@ -36,8 +36,15 @@ export const webhookPlugin: FastifyPluginAsync<{ bodyLimit: number }> = async (a
       // Alerts that are heartbeats (Alertmanager's Watchdog) beat them and open no incident.
       const { beats, rest } = splitHeartbeats(tenant, parsed.data);
       const heartbeats = app.klaxon.heartbeats;
-      if (heartbeats) await Promise.all(beats.map((b) => heartbeats.beat(request.params.tenant, b.name, tenant.heartbeats[b.name], b.source)));
-      const incidents = rest ? await app.klaxon.ingest.ingest(request.params.tenant, tenant, rest) : [];
+      let incidents: Awaited<ReturnType<typeof app.klaxon.ingest.ingest>> = [];
+      try {
+        if (heartbeats) await Promise.all(beats.map((b) => heartbeats.beat(request.params.tenant, b.name, tenant.heartbeats[b.name], b.source)));
+        if (rest) incidents = await app.klaxon.ingest.ingest(request.params.tenant, tenant, rest);
+      } catch (err) {
+        // Observed too, so "Alertmanager gets 5xx" is a series an alert can see (the error handler answers).
+        end({ code: String((err as { statusCode?: number }).statusCode ?? 500) });
+        throw err;
+      }
       end({ code: '202' });
       return reply.code(202).send({ status: 'accepted', alerts: parsed.data.alerts.length, incidents, ...(beats.length ? { heartbeats: beats.map((b) => b.name) } : {}) });
     },
