@@ -4,7 +4,8 @@ import { CIPHERS, DEFAULT_CIPHER } from '../crypto/keyring';
 /** Process settings from the environment (infrastructure); tenants live in the YAML file. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless told otherwise: a first `npm start` is not reachable from the network (the image sets 0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
   KLAXON_CONFIG: z.string().default('config/tenants.yaml'),
   KLAXON_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
