@@ -137,6 +137,18 @@ describe('hardened edge', () => {
     expect(await klaxon.client.workflow.getHandle(incidentWorkflowId(limited, `{}:{run="${run}-0"}`)).query(stateQuery)).toMatchObject({ status: 'firing' });
   }, 60_000);
 
+  test('a NUL character (which Postgres cannot store) is refused at the edge with its path, not a 500 from the store', async () => {
+    const body = JSON.parse(alert(open, `nul-${Date.now()}`));
+    body.alerts[0].labels.note = 'a\u0000b';
+    const res = await post(`/webhook/${open}`, JSON.stringify(body), 'hook');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { issues: Array<{ path: string }> }).issues).toEqual([expect.objectContaining({ path: 'alerts.0.labels.note' })]);
+    // Found by the fuzzer (fuzz-edge.test.ts): an id with NUL reached the audit store's query.
+    const api = await fetch(`${klaxon.url}/api/v1/incidents/%00/state`, { headers: { authorization: 'Bearer api' } });
+    expect(api.status).toBe(400);
+    expect(((await api.json()) as { issues: Array<{ path: string }> }).issues[0].path).toBe('params.id');
+  });
+
   test('/metrics is open without server.metricsToken, and needs that bearer with it', async () => {
     expect((await fetch(`${klaxon.url}/metrics`)).status).toBe(200);
     klaxon.config.replace(testConfig(yaml('server:\n  metricsToken: "${METRICS}"\n'), secrets()));
