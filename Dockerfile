@@ -2,7 +2,8 @@
 # docker-compose.yml), so the image needs no Temporal binary: TEMPORAL_ADDRESS points at it.
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production KLAXON_DATA_DIR=/home/node/data
+# HOST: Klaxon binds 127.0.0.1 by default; in a container it must listen on every interface.
+ENV NODE_ENV=production KLAXON_DATA_DIR=/home/node/data HOST=0.0.0.0
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin

@@ -27,6 +27,13 @@ export const webhookDuration = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 });
 
+export const intakeRejected = new Counter({
+  name: 'klaxon_intake_rejected_total',
+  help: 'Webhook and heartbeat requests refused before their body was read: unauthorized (bad token or unknown tenant, alike) or rate-limited',
+  // No tenant label: an unauthenticated caller must not be able to add label values.
+  labelNames: ['route', 'reason'] as const,
+});
+
 export const incidentsStarted = new Counter({
   name: 'klaxon_incidents_started_total',
   help: 'Incident workflows started',

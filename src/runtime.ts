@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { clientConnectionOptions, connectClient, temporalSecurity, type TemporalSecurity } from './temporal/connectionOptions';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { KlaxonConfig } from './config/schema';
@@ -88,6 +89,8 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
   try {
     // Before anything talks to Temporal: every payload Klaxon writes is encrypted (src/crypto).
     const encryption = payloadEncryption(env, log);
+    // Read before anything connects, so a bad TLS or API key setting stops the start with its variable named.
+    const security: TemporalSecurity = temporalSecurity(env);
     const { dataConverter } = encryption;
     const codec: CodecSettings = { codec: encryption.codec, corsOrigins: codecCorsOrigins(env), namespace: env.TEMPORAL_NAMESPACE };
     let devServer: DevServer | undefined;
@@ -106,7 +109,9 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       stops.push(() => devServer!.stop());
       address = devServer.address;
     }
-    const connection = await Connection.connect({ address });
+    // TLS, mTLS and API key apply to an external server only (temporalSecurity refuses them without TEMPORAL_ADDRESS).
+    const connection = await connectClient(address, security);
+    if (security.tls) log.info({ address, security: security.describe }, 'temporal connection secured');
     stops.push(() => connection.close());
     if (!devServer) {
       const added = await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
@@ -114,7 +119,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     }
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
     // Health checks go through their own connection without the client's retries (see reachability.ts).
-    const probe = await Connection.lazy({ address, interceptors: [] });
+    const probe = await Connection.lazy(clientConnectionOptions(address, security, { interceptors: [] }));
     stops.push(() => probe.close());
     const watch = watchTemporal(probe, log, opts.temporalWatchMs);
     stops.push(async () => watch.stop());
@@ -158,6 +163,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache'), dirs));
       const created = await createWorker({
         address,
+        security,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.KLAXON_TASK_QUEUE,
         workflowBundle: bundle,

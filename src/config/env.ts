@@ -4,12 +4,25 @@ import { CIPHERS, DEFAULT_CIPHER } from '../crypto/keyring';
 /** Process settings from the environment (infrastructure); tenants live in the YAML file. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless told otherwise: a first `npm start` is not reachable from the network (the image sets 0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
   KLAXON_CONFIG: z.string().default('config/tenants.yaml'),
   KLAXON_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /**
+   * Security of the connection to TEMPORAL_ADDRESS (src/temporal/connectionOptions.ts): TLS (`true`,
+   * or implied by any TLS file or an API key), a private CA, an mTLS client certificate and key, an
+   * SNI override, and a Temporal Cloud API key (sent as `authorization: Bearer`), inline or in a file.
+   */
+  TEMPORAL_TLS: z.string().optional(),
+  TEMPORAL_TLS_CA_FILE: z.string().optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_API_KEY_FILE: z.string().optional(),
   KLAXON_TASK_QUEUE: z.string().default('klaxon'),
   /** Web UI port of the embedded dev server; 0 turns the UI off. */
   TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),

@@ -107,10 +107,22 @@ export const routeSchema = z
   })
   .strict();
 
+/**
+ * Token bucket per tenant on the webhook and, separately, on the heartbeat route: over it the answer
+ * is 429 with Retry-After, which Alertmanager retries. The default is far above one Alertmanager's
+ * rate (a post per group per group_interval) and still stops a runaway sender.
+ */
+export const intakeRateLimitSchema = z
+  .object({
+    perSecond: z.number().positive().default(50),
+    burst: z.number().int().positive().default(200),
+  })
+  .strict();
+
 export const tenantSchema = z
   .object({
-    /** Bearer token Alertmanager sends to POST /webhook/:tenant. */
-    webhook: z.object({ token: secret() }).strict(),
+    /** Bearer token Alertmanager sends to POST /webhook/:tenant (and check-ins to POST /heartbeat/:tenant/:name). */
+    webhook: z.object({ token: secret(), rateLimit: intakeRateLimitSchema.prefault({}) }).strict(),
     /**
      * Deprecated: one shared bearer token for the REST API and CLI, with every permission and the
      * actor `api-token`. Per-user tokens (`klaxon token issue`, or OIDC) replace it (server.auth).
@@ -172,6 +184,8 @@ export const serverSchema = z
     pageLinkTtl: duration().prefault('30d'),
     /** Base URL of the Temporal Web UI, for "open workflow" links. */
     temporalUiUrl: z.string().url().default('http://localhost:8233'),
+    /** Bearer token for GET /metrics (a `${ENV}` secret); unset, /metrics is open, as Prometheus expects by default. */
+    metricsToken: secret().optional(),
     /** API authentication: Klaxon's token signing keys and trusted identity providers (OIDC). */
     auth: authSchema.prefault({}),
     /**

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger';
 import { installErrorHandler } from './errors';
+import { installNulGuard } from './nulGuard';
 import type { Services } from './services';
 import { healthPlugin } from './plugins/health';
 import { metricsPlugin } from './plugins/metrics';
@@ -38,6 +39,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('klaxon', services);
   installErrorHandler(app);
+  installNulGuard(app);
   // Before any plugin, so its onRoute check sees (and guards) every route.
   const authn = new Authenticator(services.config, log.child({ component: 'auth' }));
   authn.keyring();

@@ -1,7 +1,8 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { HEARTBEAT_EVERY_MS } from '../delivery/policy';
+import { connectNative, type TemporalSecurity } from './connectionOptions';
 
 /** Heartbeats reach the server this often, so an ack's cancellation reaches an in-flight send within about a second. */
 export const HEARTBEAT_THROTTLE = { maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS, defaultHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS };
@@ -10,6 +11,8 @@ export const DEFAULT_TASK_QUEUE = 'klaxon';
 
 export interface WorkerOptions {
   address: string;
+  /** TLS, client certificate, API key (src/temporal/connectionOptions.ts): the same as the client's. */
+  security: TemporalSecurity;
   namespace: string;
   taskQueue: string;
   workflowBundle: { codePath: string };
@@ -20,7 +23,7 @@ export interface WorkerOptions {
 
 /** The Klaxon worker: incident workflows plus the activities that do their side effects. */
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await connectNative(opts.address, opts.security);
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,

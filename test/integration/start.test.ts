@@ -51,7 +51,8 @@ describe('klaxon start on embedded defaults', () => {
 
     const base = `http://127.0.0.1:${port}`;
     await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 90_000, `readiness; output:\n${output}`);
-    expect(output).toContain('demo tenant');
+    // Logged once the start returns, which is after the HTTP server answers (heartbeats sync in between).
+    await eventually(async () => output.includes('demo tenant'), 10_000, `the demo tenant notice; output:\n${output}`);
 
     const tokens = Object.fromEntries(
       readFileSync(join(dataDir, 'demo.env'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]),

@@ -166,11 +166,12 @@ describe('Alertmanager webhook → incident workflow', () => {
     expect(body.incidents[0].outcome).toBe('no-incident');
   });
 
-  test('auth: 401 without or with a wrong token, 404 for an unknown tenant, and no cross-tenant reads', async () => {
+  test('auth: 401 without or with a wrong token or for an unknown tenant, and no cross-tenant reads', async () => {
     expect((await post(a, firing, '')).status).toBe(401);
     expect((await post(a, firing, hookToken(b))).status).toBe(401);
+    // An unknown tenant answers as a bad token does: no tenant enumeration.
     const unknown = await post('nosuchtenant', firing, 'whatever');
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(401);
     expect(JSON.stringify(await unknown.json())).not.toMatch(new RegExp(`${a}|${b}`));
 
     const res = await post(b, withGroup(firing, `{}:{b="${Date.now()}"}`));

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerMatches, unauthorized } from '../auth';
+import { intakeGuard } from '../intake';
 
 /**
  * POST /heartbeat/:tenant/:name — a check-in of a dead-man's switch (a cron job, a backup, a
@@ -13,12 +13,8 @@ export const heartbeatPlugin: FastifyPluginAsync = async (app) => {
     {
       schema: { params: z.object({ tenant: z.string().max(63), name: z.string().max(63) }) },
       bodyLimit: 4096,
-      preValidation: async (request, reply) => {
-        const { tenant } = request.params as { tenant: string };
-        const t = app.klaxon.config.tenant(tenant);
-        // As the webhook: an unknown tenant and a bad token answer alike.
-        if (!t || !bearerMatches(request.headers.authorization, t.webhook.token)) return unauthorized(reply);
-      },
+      // Token and rate limit before the body is read; an unknown tenant and a bad token answer alike (src/server/intake.ts).
+      onRequest: intakeGuard(app, 'heartbeat'),
     },
     async (request, reply) => {
       const { tenant, name } = request.params;

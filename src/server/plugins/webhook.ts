@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { webhookPayloadSchema } from '../../alertmanager/payload';
-import { bearerMatches, unauthorized } from '../auth';
+import { intakeGuard } from '../intake';
 import { webhookDuration } from '../../metrics';
 import { splitHeartbeats } from '../../heartbeat/heartbeats';
 
@@ -13,13 +13,8 @@ export const webhookPlugin: FastifyPluginAsync<{ bodyLimit: number }> = async (a
     {
       bodyLimit: opts.bodyLimit,
       schema: { params: z.object({ tenant: z.string().max(63) }) },
-      // Auth before the body is validated: an unauthenticated caller learns nothing about the schema.
-      preValidation: async (request, reply) => {
-        const { tenant } = request.params as { tenant: string };
-        const t = app.klaxon.config.tenant(tenant);
-        if (!t) return reply.code(404).send({ error: 'not found', message: 'no such webhook' });
-        if (!bearerMatches(request.headers.authorization, t.webhook.token)) return unauthorized(reply);
-      },
+      // Token and rate limit before the body is read (src/server/intake.ts).
+      onRequest: intakeGuard(app, 'webhook'),
     },
     async (request, reply) => {
       const end = webhookDuration.startTimer({ tenant: request.params.tenant });
