@@ -253,6 +253,88 @@ export const rocketchatReceiver = z
   })
   .strict();
 
+/** E.164, as Twilio and the users' `phone` field write numbers. */
+const e164 = () => z.string().regex(/^\+[1-9]\d{1,14}$/, 'use E.164, e.g. +14155550100').meta({ examples: ['+14155550100'] });
+
+/** Twilio account SID: `AC` + 32 hex digits (it names the account in every API path). */
+const twilioAccount = {
+  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID is AC followed by 32 hex digits').meta({ examples: ['AC0123456789abcdef0123456789abcdef'] }).describe('Account SID (`AC…`); with `authToken` it is the basic-auth user of every API request.'),
+  authToken: secret().describe('Auth Token: basic-auth password of API requests, and the key that verifies `X-Twilio-Signature` on inbound webhooks.'),
+  apiUrl: z.url().default('https://api.twilio.com').describe('REST API base URL; `/2010-04-01/Accounts/<accountSid>/…` is appended.'),
+};
+
+/**
+ * Twilio SMS (Messages API): one SMS per page to the paged person's `phone`, or to `to` when the
+ * receiver is named in a step; acknowledge and resolve are new SMS (SMS has no thread). A reply
+ * "ack <code>" acknowledges (point the number's "A message comes in" webhook at
+ * `<publicUrl>/integrations/twilio/sms`).
+ */
+export const twilioSmsReceiver = z
+  .object({
+    type: z.literal('twilio-sms'),
+    ...twilioAccount,
+    from: e164().describe('Twilio number the SMS comes from (and replies go to).'),
+    to: z.array(e164()).default([]).describe('Numbers paged when the receiver itself is a step\'s target (a paged user\'s own `phone` is used instead).'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/**
+ * Twilio voice (Calls API with inline TwiML): the call reads the incident's title and "press 1 to
+ * acknowledge" (needs `server.linkSigningKey`); ack and resolve place no call.
+ */
+export const twilioVoiceReceiver = z
+  .object({
+    type: z.literal('twilio-voice'),
+    ...twilioAccount,
+    from: e164().describe('Twilio number (or verified caller ID) the call comes from.'),
+    to: z.array(e164()).default([]).describe('Numbers called when the receiver itself is a step\'s target (a paged user\'s own `phone` is used instead).'),
+    voice: z.string().default('alice').describe('`<Say voice>`: `alice`, `man`, `woman`, or a Polly/Google voice name.'),
+    language: z.string().default('en-US').describe('`<Say language>`.'),
+    ...receiverCommon,
+  })
+  .strict();
+
+const ntfyPriority = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
+
+/**
+ * ntfy (self-hostable push): one notification per message, priority by severity, an Acknowledge
+ * button that POSTs the signed single-use ack link (needs `server.linkSigningKey`).
+ */
+export const ntfyReceiver = z
+  .object({
+    type: z.literal('ntfy'),
+    url: z.url().default('https://ntfy.sh').describe('Server base URL, e.g. https://ntfy.example.com; `/<topic>` is appended.'),
+    topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'an ntfy topic is 1-64 letters, digits, - or _').describe('Topic to publish to (on ntfy.sh the topic name is the password: pick one nobody can guess).'),
+    token: secret().optional().describe('Access token (`tk_…`), sent as `Authorization: Bearer`. Or `username` + `password`.'),
+    username: z.string().optional().describe('Basic-auth user (with `password`).'),
+    password: secret().optional(),
+    priority: z.record(severityLevels, ntfyPriority).default({ critical: 5, warning: 4, info: 3 }).describe('Klaxon severity → ntfy priority (5 max/urgent … 1 min); acknowledge and resolve are sent at 2.'),
+    tags: z.array(z.string().min(1)).default([]).describe('Extra tags (emoji short codes show as icons).'),
+    ...receiverCommon,
+  })
+  .strict()
+  .refine((r) => !(r.token && (r.username || r.password)) && !r.username === !r.password, { message: 'set token, or username and password, or neither' });
+
+/**
+ * Pushover: critical pages are emergency priority (repeated every `retry` until acknowledged or
+ * `expire`), with a callback to Klaxon: acknowledging in the app acknowledges the incident.
+ */
+export const pushoverReceiver = z
+  .object({
+    type: z.literal('pushover'),
+    token: secret().describe('Application API token.'),
+    user: z.string().regex(/^[A-Za-z0-9]{30}$/, 'a Pushover user or group key is 30 letters and digits').meta({ examples: ['uQiRzpo4DXghDmr9QzzfQu27cmVRsG'] }).describe('User or group key to notify.'),
+    device: z.string().optional().describe('Only these devices (comma-separated names).'),
+    priority: z.record(severityLevels, z.union([z.literal(-2), z.literal(-1), z.literal(0), z.literal(1), z.literal(2)])).default({ critical: 2, warning: 1, info: 0 }).describe('Klaxon severity → Pushover priority (2 emergency, 1 high, 0 normal, -1 quiet, -2 silent).'),
+    retry: duration().refine((ms) => ms >= 30_000, 'at least 30s (Pushover\'s minimum)').prefault('60s').describe('Emergency priority: repeat this often until acknowledged (at least 30s).'),
+    expire: duration().refine((ms) => ms > 0 && ms <= 10_800_000, 'at most 3h (Pushover\'s maximum)').prefault('1h').describe('Emergency priority: stop repeating after this long (at most 3h).'),
+    sound: z.string().optional(),
+    apiUrl: z.url().default('https://api.pushover.net').describe('API base URL; `/1/messages.json` is appended.'),
+    ...receiverCommon,
+  })
+  .strict();
+
 export const receiverSchema = z.discriminatedUnion('type', [
   webhookReceiver,
   slackReceiver,
@@ -270,6 +352,10 @@ export const receiverSchema = z.discriminatedUnion('type', [
   googlechatReceiver,
   mattermostReceiver,
   rocketchatReceiver,
+  twilioSmsReceiver,
+  twilioVoiceReceiver,
+  ntfyReceiver,
+  pushoverReceiver,
 ]);
 
 export type ReceiverConfig = z.infer<typeof receiverSchema>;

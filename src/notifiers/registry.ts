@@ -16,6 +16,10 @@ import { emailNotifier } from './email';
 import { googlechatNotifier } from './googlechat';
 import { mattermostNotifier } from './mattermost';
 import { rocketchatNotifier } from './rocketchat';
+import { twilioSmsNotifier } from './twilioSms';
+import { twilioVoiceNotifier } from './twilioVoice';
+import { ntfyNotifier } from './ntfy';
+import { pushoverNotifier } from './pushover';
 
 /** Every channel Klaxon speaks, by receiver `type`. Adding a channel = one file + one line here. */
 const notifiers: { [T in ReceiverType]: Notifier<T> } = {
@@ -35,6 +39,10 @@ const notifiers: { [T in ReceiverType]: Notifier<T> } = {
   googlechat: googlechatNotifier,
   mattermost: mattermostNotifier,
   rocketchat: rocketchatNotifier,
+  'twilio-sms': twilioSmsNotifier,
+  'twilio-voice': twilioVoiceNotifier,
+  ntfy: ntfyNotifier,
+  pushover: pushoverNotifier,
 };
 
 export function notifierFor(type: ReceiverType): AnyNotifier {

@@ -11,6 +11,8 @@ import { linksPlugin } from './plugins/links';
 import { incidentPagePlugin } from './plugins/incidentPage';
 import { runbooksPlugin } from './plugins/runbooks';
 import { slackPlugin } from './plugins/slack';
+import { twilioPlugin } from './plugins/twilio';
+import { pushoverPlugin } from './plugins/pushover';
 import { receiversPlugin } from './plugins/receivers';
 import { feedbackPlugin } from './plugins/feedback';
 import { modelsPlugin } from './plugins/models';
@@ -49,6 +51,8 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(incidentPagePlugin);
   await app.register(runbooksPlugin);
   await app.register(slackPlugin);
+  await app.register(twilioPlugin);
+  await app.register(pushoverPlugin);
   await app.register(receiversPlugin);
   await app.register(feedbackPlugin);
   await app.register(modelsPlugin);
