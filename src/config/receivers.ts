@@ -295,7 +295,6 @@ export const twilioVoiceReceiver = z
   })
   .strict();
 
-const ntfyPriority = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
 
 /**
  * ntfy (self-hostable push): one notification per message, priority by severity, an Acknowledge
@@ -309,7 +308,7 @@ export const ntfyReceiver = z
     token: secret().optional().describe('Access token (`tk_…`), sent as `Authorization: Bearer`. Or `username` + `password`.'),
     username: z.string().optional().describe('Basic-auth user (with `password`).'),
     password: secret().optional(),
-    priority: z.record(severityLevels, ntfyPriority).default({ critical: 5, warning: 4, info: 3 }).describe('Klaxon severity → ntfy priority (5 max/urgent … 1 min); acknowledge and resolve are sent at 2.'),
+    priority: z.partialRecord(severityLevels, z.number().int().min(1).max(5)).default({ critical: 5, warning: 4, info: 3 }).describe('Klaxon severity → ntfy priority (5 max/urgent … 1 min; unset severities: critical 5, warning 4, info 3); acknowledge and resolve are sent at 2.'),
     tags: z.array(z.string().min(1)).default([]).describe('Extra tags (emoji short codes show as icons).'),
     ...receiverCommon,
   })
@@ -326,7 +325,7 @@ export const pushoverReceiver = z
     token: secret().describe('Application API token.'),
     user: z.string().regex(/^[A-Za-z0-9]{30}$/, 'a Pushover user or group key is 30 letters and digits').meta({ examples: ['uQiRzpo4DXghDmr9QzzfQu27cmVRsG'] }).describe('User or group key to notify.'),
     device: z.string().optional().describe('Only these devices (comma-separated names).'),
-    priority: z.record(severityLevels, z.union([z.literal(-2), z.literal(-1), z.literal(0), z.literal(1), z.literal(2)])).default({ critical: 2, warning: 1, info: 0 }).describe('Klaxon severity → Pushover priority (2 emergency, 1 high, 0 normal, -1 quiet, -2 silent).'),
+    priority: z.partialRecord(severityLevels, z.number().int().min(-2).max(2)).default({ critical: 2, warning: 1, info: 0 }).describe('Klaxon severity → Pushover priority (2 emergency, 1 high, 0 normal, -1 quiet, -2 silent; unset severities: critical 2, warning 1, info 0).'),
     retry: duration().refine((ms) => ms >= 30_000, 'at least 30s (Pushover\'s minimum)').prefault('60s').describe('Emergency priority: repeat this often until acknowledged (at least 30s).'),
     expire: duration().refine((ms) => ms > 0 && ms <= 10_800_000, 'at most 3h (Pushover\'s maximum)').prefault('1h').describe('Emergency priority: stop repeating after this long (at most 3h).'),
     sound: z.string().optional(),

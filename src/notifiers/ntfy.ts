@@ -19,6 +19,7 @@ type NtfyConfig = ReceiverOf<'ntfy'>;
 export const NTFY_MESSAGE_BYTES = 4096;
 /** Priority of acknowledge/resolve notices: "2 = low: no vibration or sound" (https://docs.ntfy.sh/publish/#message-priority). */
 const NOTICE_PRIORITY = 2;
+const DEFAULT_PRIORITY = { critical: 5, warning: 4, info: 3 } as const;
 
 const TAGS: Record<NotificationMessage['kind'], string> = {
   firing: 'rotating_light',
@@ -68,7 +69,7 @@ export function ntfyHeaders(c: NtfyConfig, m: NotificationMessage): Record<strin
   const headers: Record<string, string> = {
     'content-type': 'text/plain; charset=utf-8',
     title: headerValue(statusTitle(m)),
-    priority: String(page ? c.priority[m.incident.severity] ?? 5 : NOTICE_PRIORITY),
+    priority: String(page ? c.priority[m.incident.severity] ?? DEFAULT_PRIORITY[m.incident.severity] : NOTICE_PRIORITY),
     tags: headerValue([TAGS[m.kind], m.incident.severity, ...c.tags].join(',')),
     click: m.incident.links.incident,
     actions: ntfyActions(m)!,

@@ -24,6 +24,7 @@ const TITLE_MAX = 250;
 const URL_MAX = 512;
 /** Notices: "-1 to always send as a quiet notification" (https://pushover.net/api#priority). */
 const NOTICE_PRIORITY = -1;
+const DEFAULT_PRIORITY = { critical: 2, warning: 1, info: 0 } as const;
 
 type Answer = { status?: number; request?: string; receipt?: string; errors?: string[] };
 
@@ -47,7 +48,7 @@ async function call(c: PushoverConfig, path: string, form: Record<string, string
 export function pushoverForm(c: PushoverConfig, m: NotificationMessage): Record<string, string> {
   const inc = m.incident;
   const page = m.kind === 'firing' || m.kind === 'escalated' || m.kind === 'test';
-  const priority = page ? c.priority[inc.severity] ?? 2 : NOTICE_PRIORITY;
+  const priority = page ? c.priority[inc.severity] ?? DEFAULT_PRIORITY[inc.severity] : NOTICE_PRIORITY;
   const form: Record<string, string> = {
     user: c.user,
     title: cutWithEllipsis(statusTitle(m), TITLE_MAX),
