@@ -44,9 +44,9 @@ async function sendSms(c: SmsConfig, m: NotificationMessage, ctx: NotifierContex
 export const twilioSmsNotifier: Notifier<'twilio-sms'> = {
   type: 'twilio-sms',
   maxTextLength: SMS_BODY_MAX,
-  // Twilio queues messages and sends long-code SMS at about one a second per number; a storm
-  // queues here instead of piling up Twilio's queue (which drops messages after 4 hours).
-  defaultRateLimit: { per: 1, everyMs: 1000 },
+  // Twilio queues what it accepts and paces it per sender number itself; this only keeps a storm
+  // from tripping the account's API concurrency limit (429, code 20429).
+  defaultRateLimit: { per: 10, everyMs: 1000 },
   send: sendSms,
   update: sendSms,
 };

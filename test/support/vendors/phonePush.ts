@@ -70,12 +70,13 @@ export function ntfy(opts: { topic: string; token?: string; basic?: [string, str
 }
 
 /** Pushover: POST /1/messages.json, GET /1/receipts/{r}.json, POST /1/receipts/{r}/cancel.json. */
-export function pushover(opts: { token: string; user: string }): Handler & { sent: URLSearchParams[]; cancelled: string[]; acknowledged: Set<string> } {
+export function pushover(opts: { token: string; user: string }): Handler & { sent: URLSearchParams[]; cancelled: string[]; acknowledged: Set<string>; receiptOf: Map<URLSearchParams, string> } {
   let seq = 0;
   const sent: URLSearchParams[] = [];
   const cancelled: string[] = [];
   const receipts = new Set<string>();
   const acknowledged = new Set<string>();
+  const receiptOf = new Map<URLSearchParams, string>();
   const handler = ((req: RecordedRequest) => {
     const f = req.method === 'GET' ? req.query : form(req);
     if (f.get('token') !== opts.token) return json(400, pushoverFx.responses.invalidToken);
@@ -102,9 +103,11 @@ export function pushover(opts: { token: string; user: string }): Handler & { sen
     if (f.get('priority') !== '2') return json(200, pushoverFx.responses.sent);
     const receipt = `r${String(++seq).padStart(29, '0')}`;
     receipts.add(receipt);
+    receiptOf.set(f, receipt);
     return json(200, { ...pushoverFx.responses.emergency, receipt });
-  }) as Handler & { sent: URLSearchParams[]; cancelled: string[]; acknowledged: Set<string> };
+  }) as Handler & { sent: URLSearchParams[]; cancelled: string[]; acknowledged: Set<string>; receiptOf: Map<URLSearchParams, string> };
   handler.sent = sent;
+  handler.receiptOf = receiptOf;
   handler.cancelled = cancelled;
   handler.acknowledged = acknowledged;
   return handler;
