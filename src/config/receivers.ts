@@ -334,6 +334,81 @@ export const pushoverReceiver = z
   })
   .strict();
 
+/** Splunk HTTP Event Collector: one event per incident change. */
+export const splunkReceiver = z
+  .object({
+    type: z.literal('splunk'),
+    url: z.url().describe('HEC base URL, e.g. https://splunk.example.com:8088 (Splunk Cloud: https://http-inputs-<stack>.splunkcloud.com); `/services/collector/event` is appended.'),
+    token: secret().describe('HEC token (sent as `Authorization: Splunk <token>`).'),
+    index: z.string().optional().describe('Index to write to (the token\'s default index when unset; must be one the token may write).'),
+    sourcetype: z.string().default('klaxon:incident'),
+    source: z.string().default('klaxon'),
+    host: z.string().optional(),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** New Relic Event API: a `KlaxonIncident` custom event per incident change. */
+export const newrelicReceiver = z
+  .object({
+    type: z.literal('newrelic'),
+    accountId: z.union([z.string().regex(/^\d+$/, 'a New Relic account id is a number').meta({ examples: ['1234567'] }), z.number().int().positive()]).transform(String).describe('Account id (in the URL).'),
+    apiKey: secret().describe('License key (INGEST - LICENSE), sent as `Api-Key`.'),
+    region: z.enum(['us', 'eu']).default('us').describe('`us` → insights-collector.newrelic.com, `eu` → insights-collector.eu01.nr-data.net; `apiUrl` overrides both.'),
+    apiUrl: z.url().optional().describe('Collector base URL; `/v1/accounts/<accountId>/events` is appended.'),
+    eventType: z.string().regex(/^[A-Za-z_:][A-Za-z0-9_:]{0,254}$/, 'an event type is letters, digits, _ and : (at most 255)').default('KlaxonIncident'),
+    gzip: z.boolean().default(false).describe('Send the body gzip-compressed (`Content-Encoding: gzip`).'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** xMatters: a Flow's HTTP trigger (inbound integration) gets the incident's properties; ack and resolve are updates to it. */
+export const xmattersReceiver = z
+  .object({
+    type: z.literal('xmatters'),
+    url: secret().describe('The HTTP trigger URL, `https://<company>.xmatters.com/api/integration/1/functions/<id>/triggers?apiKey=…` (carries its key, so a secret).'),
+    username: z.string().optional().describe('Basic auth (a trigger set to "Basic Authentication" instead of URL authentication), with `password`.'),
+    password: secret().optional(),
+    ...receiverCommon,
+  })
+  .strict()
+  .refine((r) => !r.username === !r.password, { message: 'set username and password together' });
+
+/** incident.io: its Alertmanager alert source (HTTP), fed Alertmanager's webhook body. */
+export const incidentioReceiver = z
+  .object({
+    type: z.literal('incidentio'),
+    alertSourceConfigId: z.string().regex(/^[0-9A-Z]{26}$/, 'the alert source config id is a 26-character ULID (01H…)').meta({ examples: ['01GW2G3V0S59R238FAHPDS1R66'] }).describe('The alert source\'s config id (the last part of its URL).'),
+    token: secret().describe('The alert source\'s secret token (sent as `Authorization: Bearer`).'),
+    apiUrl: z.url().default('https://api.incident.io').describe('API base; `/v2/alert_events/alertmanager/<alertSourceConfigId>` is appended.'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** Azure Event Grid: publish to a custom topic in the CloudEvents 1.0 schema. */
+export const eventgridReceiver = z
+  .object({
+    type: z.literal('eventgrid'),
+    topicEndpoint: z.url().describe('The topic endpoint, e.g. https://klaxon.westeurope-1.eventgrid.azure.net/api/events (the topic must use the CloudEvents v1.0 input schema).'),
+    key: secret().describe('Topic access key (sent as `aeg-sas-key`).'),
+    source: z.string().optional().describe('CloudEvents `source`; default `/klaxon/<tenant>`.'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** GCP Pub/Sub: publish one message per incident change, with attributes; a service account signs the request. */
+export const pubsubReceiver = z
+  .object({
+    type: z.literal('pubsub'),
+    project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'a project id is 6-30 lower-case letters, digits or -').meta({ examples: ['acme-prod'] }),
+    topic: z.string().regex(/^[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$/, 'a topic id starts with a letter, 3-255 characters').meta({ examples: ['klaxon-incidents'] }),
+    credentials: secret().describe('The service account\'s JSON key (`${GCP_KEY}`, or `GCP_KEY_FILE` pointing at the .json file); needs roles/pubsub.publisher on the topic.'),
+    orderingKey: z.boolean().default(false).describe('Set the incident id as `orderingKey` (needs a subscription with message ordering).'),
+    apiUrl: z.url().default('https://pubsub.googleapis.com').describe('API base URL; `/v1/projects/<project>/topics/<topic>:publish` is appended.'),
+    ...receiverCommon,
+  })
+  .strict();
+
 export const receiverSchema = z.discriminatedUnion('type', [
   webhookReceiver,
   slackReceiver,
@@ -355,6 +430,12 @@ export const receiverSchema = z.discriminatedUnion('type', [
   twilioVoiceReceiver,
   ntfyReceiver,
   pushoverReceiver,
+  splunkReceiver,
+  newrelicReceiver,
+  xmattersReceiver,
+  incidentioReceiver,
+  eventgridReceiver,
+  pubsubReceiver,
 ]);
 
 export type ReceiverConfig = z.infer<typeof receiverSchema>;

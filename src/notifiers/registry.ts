@@ -20,6 +20,12 @@ import { twilioSmsNotifier } from './twilioSms';
 import { twilioVoiceNotifier } from './twilioVoice';
 import { ntfyNotifier } from './ntfy';
 import { pushoverNotifier } from './pushover';
+import { splunkNotifier } from './splunk';
+import { newrelicNotifier } from './newrelic';
+import { xmattersNotifier } from './xmatters';
+import { incidentioNotifier } from './incidentio';
+import { eventgridNotifier } from './eventgrid';
+import { pubsubNotifier } from './pubsub';
 
 /** Every channel Klaxon speaks, by receiver `type`. Adding a channel = one file + one line here. */
 const notifiers: { [T in ReceiverType]: Notifier<T> } = {
@@ -43,6 +49,12 @@ const notifiers: { [T in ReceiverType]: Notifier<T> } = {
   'twilio-voice': twilioVoiceNotifier,
   ntfy: ntfyNotifier,
   pushover: pushoverNotifier,
+  splunk: splunkNotifier,
+  newrelic: newrelicNotifier,
+  xmatters: xmattersNotifier,
+  incidentio: incidentioNotifier,
+  eventgrid: eventgridNotifier,
+  pubsub: pubsubNotifier,
 };
 
 export function notifierFor(type: ReceiverType): AnyNotifier {
