@@ -26,6 +26,8 @@ type Json = {
   propertyNames?: Json;
   'x-secret'?: boolean;
   'x-duration'?: boolean;
+  /** `.meta({ examples })`: a valid value where the field name would not be one (an E.164 number, an account id). */
+  examples?: unknown[];
 };
 
 /** Fields a receiver needs beyond its schema's `required` (a rule across fields, e.g. Slack's "webhookUrl, or token and channel"). */
@@ -61,8 +63,9 @@ function rows(props: Record<string, Json>, required: string[], prefix = ''): str
 }
 
 function exampleValue(type: string, field: string, j: Json): string {
-  if (j['x-secret']) return `"\${${type.toUpperCase()}_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}}"`;
+  if (j['x-secret']) return `"\${${type.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}}"`;
   if (j.const !== undefined) return String(j.const);
+  if (j.examples?.length) return JSON.stringify(j.examples[0]);
   if (j.enum) return String(j.enum[0]);
   if (j.format === 'uri') return (j.description?.match(/https:\/\/[^\s,`]+[^\s,`.]/)?.[0]) ?? 'https://example.com';
   if (j.type === 'array') return '[ops@example.com]';

@@ -253,6 +253,162 @@ export const rocketchatReceiver = z
   })
   .strict();
 
+/** E.164, as Twilio and the users' `phone` field write numbers. */
+const e164 = () => z.string().regex(/^\+[1-9]\d{1,14}$/, 'use E.164, e.g. +14155550100').meta({ examples: ['+14155550100'] });
+
+/** Twilio account SID: `AC` + 32 hex digits (it names the account in every API path). */
+const twilioAccount = {
+  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID is AC followed by 32 hex digits').meta({ examples: ['AC0123456789abcdef0123456789abcdef'] }).describe('Account SID (`AC…`); with `authToken` it is the basic-auth user of every API request.'),
+  authToken: secret().describe('Auth Token: basic-auth password of API requests, and the key that verifies `X-Twilio-Signature` on inbound webhooks.'),
+  apiUrl: z.url().default('https://api.twilio.com').describe('REST API base URL; `/2010-04-01/Accounts/<accountSid>/…` is appended.'),
+};
+
+/**
+ * Twilio SMS (Messages API): one SMS per page to the paged person's `phone`, or to `to` when the
+ * receiver is named in a step; acknowledge and resolve are new SMS (SMS has no thread). A reply
+ * "ack <code>" acknowledges (point the number's "A message comes in" webhook at
+ * `<publicUrl>/integrations/twilio/sms`).
+ */
+export const twilioSmsReceiver = z
+  .object({
+    type: z.literal('twilio-sms'),
+    ...twilioAccount,
+    from: e164().describe('Twilio number the SMS comes from (and replies go to).'),
+    to: z.array(e164()).default([]).describe('Numbers paged when the receiver itself is a step\'s target (a paged user\'s own `phone` is used instead).'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/**
+ * Twilio voice (Calls API with inline TwiML): the call reads the incident's title and "press 1 to
+ * acknowledge" (needs `server.linkSigningKey`); ack and resolve place no call.
+ */
+export const twilioVoiceReceiver = z
+  .object({
+    type: z.literal('twilio-voice'),
+    ...twilioAccount,
+    from: e164().describe('Twilio number (or verified caller ID) the call comes from.'),
+    to: z.array(e164()).default([]).describe('Numbers called when the receiver itself is a step\'s target (a paged user\'s own `phone` is used instead).'),
+    voice: z.string().default('alice').describe('`<Say voice>`: `alice`, `man`, `woman`, or a Polly/Google voice name.'),
+    language: z.string().default('en-US').describe('`<Say language>`.'),
+    ...receiverCommon,
+  })
+  .strict();
+
+
+/**
+ * ntfy (self-hostable push): one notification per message, priority by severity, an Acknowledge
+ * button that POSTs the signed single-use ack link (needs `server.linkSigningKey`).
+ */
+export const ntfyReceiver = z
+  .object({
+    type: z.literal('ntfy'),
+    url: z.url().default('https://ntfy.sh').describe('Server base URL, e.g. https://ntfy.example.com; `/<topic>` is appended.'),
+    topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'an ntfy topic is 1-64 letters, digits, - or _').describe('Topic to publish to (on ntfy.sh the topic name is the password: pick one nobody can guess).'),
+    token: secret().optional().describe('Access token (`tk_…`), sent as `Authorization: Bearer`. Or `username` + `password`.'),
+    username: z.string().optional().describe('Basic-auth user (with `password`).'),
+    password: secret().optional(),
+    priority: z.partialRecord(severityLevels, z.number().int().min(1).max(5)).default({ critical: 5, warning: 4, info: 3 }).describe('Klaxon severity → ntfy priority (5 max/urgent … 1 min; unset severities: critical 5, warning 4, info 3); acknowledge and resolve are sent at 2.'),
+    tags: z.array(z.string().min(1)).default([]).describe('Extra tags (emoji short codes show as icons).'),
+    ...receiverCommon,
+  })
+  .strict()
+  .refine((r) => !(r.token && (r.username || r.password)) && !r.username === !r.password, { message: 'set token, or username and password, or neither' });
+
+/**
+ * Pushover: critical pages are emergency priority (repeated every `retry` until acknowledged or
+ * `expire`), with a callback to Klaxon: acknowledging in the app acknowledges the incident.
+ */
+export const pushoverReceiver = z
+  .object({
+    type: z.literal('pushover'),
+    token: secret().describe('Application API token.'),
+    user: z.string().regex(/^[A-Za-z0-9]{30}$/, 'a Pushover user or group key is 30 letters and digits').meta({ examples: ['uQiRzpo4DXghDmr9QzzfQu27cmVRsG'] }).describe('User or group key to notify.'),
+    device: z.string().optional().describe('Only these devices (comma-separated names).'),
+    priority: z.partialRecord(severityLevels, z.number().int().min(-2).max(2)).default({ critical: 2, warning: 1, info: 0 }).describe('Klaxon severity → Pushover priority (2 emergency, 1 high, 0 normal, -1 quiet, -2 silent; unset severities: critical 2, warning 1, info 0).'),
+    retry: duration().refine((ms) => ms >= 30_000, 'at least 30s (Pushover\'s minimum)').prefault('60s').describe('Emergency priority: repeat this often until acknowledged (at least 30s).'),
+    expire: duration().refine((ms) => ms > 0 && ms <= 10_800_000, 'at most 3h (Pushover\'s maximum)').prefault('1h').describe('Emergency priority: stop repeating after this long (at most 3h).'),
+    sound: z.string().optional(),
+    apiUrl: z.url().default('https://api.pushover.net').describe('API base URL; `/1/messages.json` is appended.'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** Splunk HTTP Event Collector: one event per incident change. */
+export const splunkReceiver = z
+  .object({
+    type: z.literal('splunk'),
+    url: z.url().describe('HEC base URL, e.g. https://splunk.example.com:8088 (Splunk Cloud: https://http-inputs-<stack>.splunkcloud.com); `/services/collector/event` is appended.'),
+    token: secret().describe('HEC token (sent as `Authorization: Splunk <token>`).'),
+    index: z.string().optional().describe('Index to write to (the token\'s default index when unset; must be one the token may write).'),
+    sourcetype: z.string().default('klaxon:incident'),
+    source: z.string().default('klaxon'),
+    host: z.string().optional(),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** New Relic Event API: a `KlaxonIncident` custom event per incident change. */
+export const newrelicReceiver = z
+  .object({
+    type: z.literal('newrelic'),
+    accountId: z.union([z.string().regex(/^\d+$/, 'a New Relic account id is a number').meta({ examples: ['1234567'] }), z.number().int().positive()]).transform(String).describe('Account id (in the URL).'),
+    apiKey: secret().describe('License key (INGEST - LICENSE), sent as `Api-Key`.'),
+    region: z.enum(['us', 'eu']).default('us').describe('`us` → insights-collector.newrelic.com, `eu` → insights-collector.eu01.nr-data.net; `apiUrl` overrides both.'),
+    apiUrl: z.url().optional().describe('Collector base URL; `/v1/accounts/<accountId>/events` is appended.'),
+    eventType: z.string().regex(/^[A-Za-z_:][A-Za-z0-9_:]{0,254}$/, 'an event type is letters, digits, _ and : (at most 255)').default('KlaxonIncident'),
+    gzip: z.boolean().default(false).describe('Send the body gzip-compressed (`Content-Encoding: gzip`).'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** xMatters: a Flow's HTTP trigger (inbound integration) gets the incident's properties; ack and resolve are updates to it. */
+export const xmattersReceiver = z
+  .object({
+    type: z.literal('xmatters'),
+    url: secret().describe('The HTTP trigger URL, `https://<company>.xmatters.com/api/integration/1/functions/<id>/triggers?apiKey=…` (carries its key, so a secret).'),
+    username: z.string().optional().describe('Basic auth (a trigger set to "Basic Authentication" instead of URL authentication), with `password`.'),
+    password: secret().optional(),
+    ...receiverCommon,
+  })
+  .strict()
+  .refine((r) => !r.username === !r.password, { message: 'set username and password together' });
+
+/** incident.io: its Alertmanager alert source (HTTP), fed Alertmanager's webhook body. */
+export const incidentioReceiver = z
+  .object({
+    type: z.literal('incidentio'),
+    alertSourceConfigId: z.string().regex(/^[0-9A-Z]{26}$/, 'the alert source config id is a 26-character ULID (01H…)').meta({ examples: ['01GW2G3V0S59R238FAHPDS1R66'] }).describe('The alert source\'s config id (the last part of its URL).'),
+    token: secret().describe('The alert source\'s secret token (sent as `Authorization: Bearer`).'),
+    apiUrl: z.url().default('https://api.incident.io').describe('API base; `/v2/alert_events/alertmanager/<alertSourceConfigId>` is appended.'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** Azure Event Grid: publish to a custom topic in the CloudEvents 1.0 schema. */
+export const eventgridReceiver = z
+  .object({
+    type: z.literal('eventgrid'),
+    topicEndpoint: z.url().describe('The topic endpoint, e.g. https://klaxon.westeurope-1.eventgrid.azure.net/api/events (the topic must use the CloudEvents v1.0 input schema).'),
+    key: secret().describe('Topic access key (sent as `aeg-sas-key`).'),
+    source: z.string().optional().describe('CloudEvents `source`; default `/klaxon/<tenant>`.'),
+    ...receiverCommon,
+  })
+  .strict();
+
+/** GCP Pub/Sub: publish one message per incident change, with attributes; a service account signs the request. */
+export const pubsubReceiver = z
+  .object({
+    type: z.literal('pubsub'),
+    project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'a project id is 6-30 lower-case letters, digits or -').meta({ examples: ['acme-prod'] }),
+    topic: z.string().regex(/^[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$/, 'a topic id starts with a letter, 3-255 characters').meta({ examples: ['klaxon-incidents'] }),
+    credentials: secret().describe('The service account\'s JSON key (`${GCP_KEY}`, or `GCP_KEY_FILE` pointing at the .json file); needs roles/pubsub.publisher on the topic.'),
+    orderingKey: z.boolean().default(false).describe('Set the incident id as `orderingKey` (needs a subscription with message ordering).'),
+    apiUrl: z.url().default('https://pubsub.googleapis.com').describe('API base URL; `/v1/projects/<project>/topics/<topic>:publish` is appended.'),
+    ...receiverCommon,
+  })
+  .strict();
+
 export const receiverSchema = z.discriminatedUnion('type', [
   webhookReceiver,
   slackReceiver,
@@ -270,6 +426,16 @@ export const receiverSchema = z.discriminatedUnion('type', [
   googlechatReceiver,
   mattermostReceiver,
   rocketchatReceiver,
+  twilioSmsReceiver,
+  twilioVoiceReceiver,
+  ntfyReceiver,
+  pushoverReceiver,
+  splunkReceiver,
+  newrelicReceiver,
+  xmattersReceiver,
+  incidentioReceiver,
+  eventgridReceiver,
+  pubsubReceiver,
 ]);
 
 export type ReceiverConfig = z.infer<typeof receiverSchema>;

@@ -7,7 +7,7 @@ export interface HttpRequest {
   method?: 'POST' | 'PUT' | 'PATCH' | 'GET';
   url: string;
   headers?: Record<string, string>;
-  /** Objects are sent as JSON; strings as they are (set content-type yourself). */
+  /** Objects are sent as JSON; strings and bytes (a gzip body) as they are (set content-type yourself). */
   body?: unknown;
   timeoutMs: number;
   /** Values to scrub from any error text (tokens, webhook URLs with keys). */
@@ -47,8 +47,8 @@ export function createHttpDelivery(): HttpDelivery {
       const secrets = secretVariants(req.secrets ?? []);
       const method = req.method ?? 'POST';
       const headers: Record<string, string> = { 'user-agent': 'klaxon', ...req.headers };
-      let body: string | undefined;
-      if (typeof req.body === 'string') body = req.body;
+      let body: string | Uint8Array | undefined;
+      if (typeof req.body === 'string' || req.body instanceof Uint8Array) body = req.body;
       else if (req.body !== undefined) {
         body = JSON.stringify(req.body);
         headers['content-type'] ??= 'application/json';

@@ -16,6 +16,16 @@ import { emailNotifier } from './email';
 import { googlechatNotifier } from './googlechat';
 import { mattermostNotifier } from './mattermost';
 import { rocketchatNotifier } from './rocketchat';
+import { twilioSmsNotifier } from './twilioSms';
+import { twilioVoiceNotifier } from './twilioVoice';
+import { ntfyNotifier } from './ntfy';
+import { pushoverNotifier } from './pushover';
+import { splunkNotifier } from './splunk';
+import { newrelicNotifier } from './newrelic';
+import { xmattersNotifier } from './xmatters';
+import { incidentioNotifier } from './incidentio';
+import { eventgridNotifier } from './eventgrid';
+import { pubsubNotifier } from './pubsub';
 
 /** Every channel Klaxon speaks, by receiver `type`. Adding a channel = one file + one line here. */
 const notifiers: { [T in ReceiverType]: Notifier<T> } = {
@@ -35,6 +45,16 @@ const notifiers: { [T in ReceiverType]: Notifier<T> } = {
   googlechat: googlechatNotifier,
   mattermost: mattermostNotifier,
   rocketchat: rocketchatNotifier,
+  'twilio-sms': twilioSmsNotifier,
+  'twilio-voice': twilioVoiceNotifier,
+  ntfy: ntfyNotifier,
+  pushover: pushoverNotifier,
+  splunk: splunkNotifier,
+  newrelic: newrelicNotifier,
+  xmatters: xmattersNotifier,
+  incidentio: incidentioNotifier,
+  eventgrid: eventgridNotifier,
+  pubsub: pubsubNotifier,
 };
 
 export function notifierFor(type: ReceiverType): AnyNotifier {

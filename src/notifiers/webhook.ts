@@ -8,7 +8,7 @@ export function signBody(body: string, key: string): string {
 }
 
 /** Alertmanager-compatible body, so existing webhook consumers can take Klaxon's messages as they are. */
-function alertmanagerBody(m: NotificationMessage) {
+export function alertmanagerBody(m: NotificationMessage) {
   const inc = m.incident;
   return {
     version: '4',

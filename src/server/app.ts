@@ -12,6 +12,8 @@ import { linksPlugin } from './plugins/links';
 import { incidentPagePlugin } from './plugins/incidentPage';
 import { runbooksPlugin } from './plugins/runbooks';
 import { slackPlugin } from './plugins/slack';
+import { twilioPlugin } from './plugins/twilio';
+import { pushoverPlugin } from './plugins/pushover';
 import { receiversPlugin } from './plugins/receivers';
 import { statusPlugin } from './plugins/status';
 import { feedbackPlugin } from './plugins/feedback';
@@ -54,6 +56,8 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(incidentPagePlugin);
   await app.register(runbooksPlugin);
   await app.register(slackPlugin);
+  await app.register(twilioPlugin);
+  await app.register(pushoverPlugin);
   await app.register(receiversPlugin);
   await app.register(statusPlugin);
   await app.register(feedbackPlugin);
