@@ -24,6 +24,7 @@ const SECTIONS: Section[] = [
   { name: 'notifiers', title: 'Notifiers', run: async () => callExport(await import('./notifiers'), 'benchNotifiers') },
   { name: 'escalation', title: 'Escalation timers', run: async () => callExport(await import('./escalation'), 'benchEscalation') },
   { name: 'runbooks', title: 'Runbooks', run: async () => callExport(await import('./runbooks'), 'benchRunbooks') },
+  { name: 'codec', title: 'Payload encryption', run: async () => callExport(await import('./codec'), 'benchCodec') },
 ];
 /** The section whose failure fails the run (the others are owned elsewhere and reported only). */
 const REQUIRED = 'ingest';
