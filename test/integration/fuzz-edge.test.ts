@@ -178,6 +178,8 @@ tenants:${tenant(victim, 'HOOK_A', 'API_A')}${tenant(attacker, 'HOOK_B', 'API_B'
       method: r.method,
       headers: { ...(r.auth !== undefined ? { authorization: r.auth } : {}), ...(r.contentType ? { 'content-type': r.contentType } : {}) },
       body: r.body,
+      // A redirect is an answer (the API docs' static files redirect); following it is the client's choice.
+      redirect: 'manual',
     });
     await res.arrayBuffer();
     sent++;

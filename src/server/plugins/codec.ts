@@ -111,7 +111,8 @@ export const codecPlugin: FastifyPluginAsync<{ settings: CodecSettings }> = asyn
   };
 
   // Large enough for an event's payloads (Temporal's own limit is 2 MiB each).
-  const common = { schema: { body }, bodyLimit: 8 * 1024 * 1024 };
+  // Temporal's codec protocol, not Klaxon's API: documented in the README, not in /docs.
+  const common = { schema: { body, hide: true }, bodyLimit: 8 * 1024 * 1024 };
   const routes = [
     { prefix: '/codec', options: { ...common, config: { permission: 'read' as const } } },
     { prefix: '/codec/ui/:secret', options: { ...common, preHandler: async (req: FastifyRequest, reply: FastifyReply) => authorizeEmbeddedUi(settings, req, reply) } },
@@ -119,7 +120,7 @@ export const codecPlugin: FastifyPluginAsync<{ settings: CodecSettings }> = asyn
   for (const { prefix, options } of routes) {
     for (const op of ['encode', 'decode'] as const) {
       r.post(`${prefix}/${op}`, options, (request, reply) => handle(op, request.body, request, reply));
-      r.options(`${prefix}/${op}`, preflight);
+      r.options(`${prefix}/${op}`, { schema: { hide: true } }, preflight);
     }
   }
 };
