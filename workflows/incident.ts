@@ -50,6 +50,14 @@ const { planIncident, resolveRecipients } = proxyLocalActivities<KlaxonActivitie
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
+// The same lookups as regular activities, for coroutines that run beside the main loop: a local
+// activity in the background can outlive a workflow task (an eviction, a slow store) and then
+// waits out the 10 s task timeout, and its marker races the loop's commands on replay.
+const { planIncident: planIncidentInBackground, resolveRecipients: resolveRecipientsInBackground } = proxyActivities<KlaxonActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+
 // Hands an ended incident's notices to their own workflow; a regular activity, so the hand-over
 // is a recorded fact the run does not repeat on replay.
 const { startIncidentNotices } = proxyActivities<KlaxonActivities>({
@@ -146,6 +154,9 @@ const SLA_TRACKING = 'klaxon-sla';
 
 /** patched() id: a runbook's approval request or note waits for the pages in flight, so their receivers' conversations exist. */
 const RUNBOOK_MESSAGES_AFTER_PAGES = 'klaxon-runbook-messages-after-pages';
+
+/** patched() id: the inhibition re-check (a coroutine beside the main loop) looks up its plan with a regular activity, not a local one. */
+const RECHECK_AS_ACTIVITY = 'klaxon-recheck-as-activity';
 
 /** patched() id: a group that keeps resolving and firing again is one flapping incident (tenant `flapping:`). */
 const FLAPPING = 'klaxon-flapping';
@@ -271,7 +282,7 @@ async function watchSla(incident: IncidentState, pager: Pager): Promise<void> {
     if (await condition(met, Math.max(1, started + withinMs - Date.now()))) return;
     incident.slaBreached.push(target);
     incident.record(new Date(), 'sla.breached', 'klaxon', { target, within: formatDuration(withinMs), tier: sla.tier });
-    if (sla.notify && incident.status === 'firing') await page(incident, pager, sla.notify, 'escalated');
+    if (sla.notify && incident.status === 'firing') await page(incident, pager, sla.notify, 'escalated', undefined, resolveRecipientsInBackground);
   };
   await Promise.all([watch('ack', sla.ackWithinMs, acked), watch('resolve', sla.resolveWithinMs, () => incident.status === 'resolved')]);
 }
@@ -385,7 +396,7 @@ async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promi
     pager.update('updated', (p) => keyFor(incident, which, p), m);
     // Named approvers hear of it directly too, each with a link of their own.
     if (m.approval?.approvers?.length && patched(RUNBOOK_APPROVERS)) {
-      const { sends, unreachable } = await resolveRecipients({ tenant: incident.input.tenant, targets: { receivers: [], users: m.approval.approvers, schedules: [] }, at: new Date().toISOString() });
+      const { sends, unreachable } = await resolveRecipientsInBackground({ tenant: incident.input.tenant, targets: { receivers: [], users: m.approval.approvers, schedules: [] }, at: new Date().toISOString() });
       for (const u of unreachable) incident.record(new Date(), 'notify.unreachable', 'klaxon', { ...u, approval: m.approval.runId });
       pager.tell(sends, 'updated', (s) => keyFor(incident, which, s), m);
     }
@@ -481,9 +492,16 @@ async function runStep(incident: IncidentState, pager: Pager | undefined): Promi
  * sends run in the background (the step is done once they have started); legacy runs wait for them.
  * An ack, resolve or snooze that arrives meanwhile cancels what is still in flight.
  */
-async function page(incident: IncidentState, pager: Pager | undefined, targets: NotifyTargets, kind: NotifyArgs['kind'] = 'firing', window?: { name: string; outside: boolean }): Promise<void> {
+async function page(
+  incident: IncidentState,
+  pager: Pager | undefined,
+  targets: NotifyTargets,
+  kind: NotifyArgs['kind'] = 'firing',
+  window?: { name: string; outside: boolean },
+  lookup: typeof resolveRecipients = resolveRecipients,
+): Promise<void> {
   const step = incident.cursor;
-  const { sends, unreachable, skipped } = await resolveRecipients({ tenant: incident.input.tenant, targets, window, at: new Date().toISOString() });
+  const { sends, unreachable, skipped } = await lookup({ tenant: incident.input.tenant, targets, window, at: new Date().toISOString() });
   if (skipped) {
     incident.record(new Date(), 'notify.skipped', 'klaxon', { step, reason: skipped });
     return;
@@ -637,7 +655,8 @@ async function recheckHoldWhenSignalled(incident: IncidentState): Promise<void> 
     await condition(() => incident.recheckHold);
     incident.recheckHold = false;
     if (incident.status !== 'firing' || !incident.plan) continue;
-    const { hold } = await planIncident({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() });
+    const args = { tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() };
+    const { hold } = patched(RECHECK_AS_ACTIVITY) ? await planIncidentInBackground(args) : await planIncident(args);
     const plan = incident.plan;
     if (incident.status !== 'firing' || incident.escalateNow) continue;
     if (hold?.reason === 'inhibited' && !plan.hold) {

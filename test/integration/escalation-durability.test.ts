@@ -163,8 +163,8 @@ tenants:
     expect(after.held).toBeUndefined();
     expect(kinds(after)).toEqual(expect.arrayContaining(['released', 'notified']));
     for (const hd of [warning, other]) await hd.executeUpdate(resolveUpdate, { args: [{ actor: 'x' }] });
-    // With the workflow cache: without it every activation ends in an eviction, and a re-check's
-    // local activity that outlives one is lost until the 10 s workflow task timeout retries it
-    // (core logs "Tried to complete untracked local activity"); under CI load that ran past 120 s.
-  }, { cache: true }), 120_000);
+    // Without the workflow cache every activation ends in an eviction: the re-check's lookup was a
+    // local activity that outlived one and was lost until the 10 s workflow task timeout retried it
+    // (core logged "Tried to complete untracked local activity"); it is a regular activity now.
+  }), 120_000);
 });
