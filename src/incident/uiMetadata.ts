@@ -13,11 +13,11 @@ import { formatDuration } from '../config/duration';
  */
 
 /**
- * Temporal caps user metadata by payload size (after encryption, which adds ~100 bytes); these
- * keep well under the dev server's limits (measured: test/unit/uiMetadata.test.ts notes them).
+ * Kept short: the summary is one line in the UI, and the Web UI (2.54) renders markdown through a
+ * URL query parameter (`/render?content=…`), so details of many KB make very long URLs.
  */
 export const SUMMARY_MAX_CHARS = 200;
-export const DETAILS_MAX_CHARS = 12_000;
+export const DETAILS_MAX_CHARS = 8_000;
 /** Alerts listed in the static details; the rest is a count. */
 const ALERTS_LISTED = 20;
 
@@ -138,7 +138,8 @@ export function describeTargets(t: NotifyTargets): string {
  * markers (`-`, `#`, `1.`) need no escape: such text never starts a line here.
  */
 export function md(text: string): string {
-  return text.replace(/[\\`*_{}[\]()|<>~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
+  // Backslash escapes, not HTML entities: the Web UI shows an entity as typed (`&lt;`).
+  return text.replace(/[\\`*_{}[\]()|<>~&]/g, (c) => `\\${c}`);
 }
 
 /** Only plain http(s) URLs become links; anything else (javascript:, data:, spaces) stays text. */
