@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { NoticesInput } from '../workflows/notices';
+import { staticSummary } from '../src/incident/uiMetadata';
 
 /**
  * Starts the workflow that finishes an ended incident's notices. A separate top-level workflow
@@ -15,6 +16,8 @@ export function createStartNoticesActivity(deps: { temporal?: Client }) {
         workflowId: args.workflowId,
         taskQueue: Context.current().info.taskQueue,
         args: [args.input],
+        // The Web UI lists it beside its incident (encrypted like every payload).
+        staticSummary: staticSummary({ title: `resolved notices: ${args.input.incident.title}` }),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -7,6 +7,7 @@ import { maintenanceHold, type Hold } from '../src/routing/hold';
 import { findInhibition, mayInhibit } from '../src/routing/inhibition';
 import type { Links } from '../workflows/definitions';
 import { slaTargets, type SlaTargets } from '../src/config/sla';
+import { incidentPageLink, type LinkSettings } from '../src/links/messageLinks';
 
 export type PlanStep =
   | { kind: 'notify'; targets: NotifyTargets }
@@ -31,6 +32,15 @@ export interface Plan {
   sla?: SlaTargets & { notify?: NotifyTargets };
   /** The tenant's flapping rule, and how many incidents the group opened within its window (this one included). */
   flapping?: { windowMs: number; threshold: number; firedInWindow: number };
+}
+
+/**
+ * The signing key never enters workflow code, so the incident page link the Web UI shows is signed
+ * here; like every activity result it is encrypted in history.
+ */
+function pageLink(args: { tenant: string; incidentId: string }, server: LinkSettings): { incidentPage?: string } {
+  const page = incidentPageLink(args.incidentId, args.tenant, server);
+  return page ? { incidentPage: page } : {};
 }
 
 export function planSteps(policy: PolicyConfig): PlanStep[] {
@@ -87,7 +97,7 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
       urgency: policy.urgency,
       ackTimeoutMs: policy.ackTimeout,
       steps: planSteps(policy),
-      links: { publicUrl: server.publicUrl, temporalUiUrl: server.temporalUiUrl, namespace: deps.namespace },
+      links: { publicUrl: server.publicUrl, temporalUiUrl: server.temporalUiUrl, namespace: deps.namespace, ...pageLink(args, server) },
       ...(hold ? { hold } : {}),
       ...(mayInhibit(tenant, args.labels) ? { mayInhibit: true } : {}),
       sla: { ...slaTargets(tenant.tier, tenant.sla), ...(policy.onSlaBreach ? { notify: policy.onSlaBreach.notify } : {}) },

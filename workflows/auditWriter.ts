@@ -23,5 +23,8 @@ export type RecordIncident = KlaxonActivities['recordIncident'];
  */
 export function auditWriter(): { write: RecordIncident; afterCommit: boolean } {
   const afterCommit = patched(DURABLE_AUDIT);
-  return { write: afterCommit ? recordAfterCommit : recordInTask, afterCommit };
+  const proxy = afterCommit ? recordAfterCommit : recordInTask;
+  // The Web UI shows which events a write carries (kinds only).
+  const write: RecordIncident = (args) => proxy.executeWithOptions({ summary: `audit ${[...new Set(args.events.map((e) => e.kind))].join(', ')}`.slice(0, 150) }, [args]);
+  return { write, afterCommit };
 }

@@ -121,6 +121,8 @@ export interface Links {
   publicUrl: string;
   temporalUiUrl: string;
   namespace: string;
+  /** Klaxon's signed, read-only incident page (only when links are signed), for the Web UI's current details. */
+  incidentPage?: string;
 }
 
 export const alertsSignal = defineSignal<[AlertsUpdate]>('alerts');

@@ -7,6 +7,8 @@ import {
   getExternalWorkflowHandle,
   ParentClosePolicy,
   patched,
+  getCurrentDetails,
+  setCurrentDetails,
   startChild,
   sleep,
   proxyActivities,
@@ -40,6 +42,7 @@ import { auditWriter, type RecordIncident } from './auditWriter';
 import { formatDuration } from '../src/config/duration';
 import { Pager, failureMessage, type PagerHost, type PendingSend } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
+import { currentDetails, describeStep, describeTargets, type NextStep } from '../src/incident/uiMetadata';
 import { runbookApprovalSignal, runbookEndedSignal, runbookEscalateSignal, runbookNoteSignal } from './runbookDefinitions';
 import type { RunbookStart } from '../activities';
 
@@ -279,7 +282,7 @@ async function watchSla(incident: IncidentState, pager: Pager): Promise<void> {
   const acked = () => incident.acks > 0 || incident.status === 'resolved' || !!incident.plan?.hold || !!incident.anomaly?.hold;
   const watch = async (target: 'ack' | 'resolve', withinMs: number, met: () => boolean) => {
     if (incident.slaBreached.includes(target)) return;
-    if (await condition(met, Math.max(1, started + withinMs - Date.now()))) return;
+    if (await condition(met, Math.max(1, started + withinMs - Date.now()), { summary: `SLA: ${target} within ${formatDuration(withinMs)}` })) return;
     incident.slaBreached.push(target);
     incident.record(new Date(), 'sla.breached', 'klaxon', { target, within: formatDuration(withinMs), tier: sla.tier });
     if (sla.notify && incident.status === 'firing') await page(incident, pager, sla.notify, 'escalated', undefined, resolveRecipientsInBackground);
@@ -298,7 +301,7 @@ async function resolveWhenQuiet(incident: IncidentState): Promise<void> {
     await condition(() => !!flapping.quietSince || resolved());
     if (resolved()) return;
     const since = Date.parse(flapping.quietSince!);
-    const broken = await condition(() => !flapping.quietSince || resolved(), Math.max(1, since + flapping.windowMs - Date.now()));
+    const broken = await condition(() => !flapping.quietSince || resolved(), Math.max(1, since + flapping.windowMs - Date.now()), { summary: `flapping: resolve after ${formatDuration(flapping.windowMs)} quiet` });
     if (resolved()) return;
     if (!broken) {
       incident.resolve('klaxon', new Date(), `quiet for ${formatDuration(flapping.windowMs)} after flapping (fired ${flapping.count} times)`);
@@ -318,7 +321,7 @@ async function cancelPagesWhenActedOn(incident: IncidentState, pager: Pager): Pr
 
 /** Starts the runbooks the activity matched and claimed; refusals (limits, kill switch) are recorded. */
 async function startRunbooks(incident: IncidentState, args: Parameters<typeof matchRunbooks>[0], params: Record<string, string> = {}): Promise<string[]> {
-  const found = await matchRunbooks(args).catch((err: unknown) => {
+  const found = await matchRunbooks.executeWithOptions({ summary: args.only ? `match runbook ${args.only.runbook}` : 'match runbooks' }, [args]).catch((err: unknown) => {
     incident.record(new Date(), 'runbook.skipped', 'klaxon', { reason: `could not match runbooks: ${failureMessage(err)}` });
     return { start: [], skipped: [], firedInLastHour: undefined };
   });
@@ -396,7 +399,8 @@ async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promi
     pager.update('updated', (p) => keyFor(incident, which, p), m);
     // Named approvers hear of it directly too, each with a link of their own.
     if (m.approval?.approvers?.length && patched(RUNBOOK_APPROVERS)) {
-      const { sends, unreachable } = await resolveRecipientsInBackground({ tenant: incident.input.tenant, targets: { receivers: [], users: m.approval.approvers, schedules: [] }, at: new Date().toISOString() });
+      const targets = { receivers: [], users: m.approval.approvers, schedules: [] };
+      const { sends, unreachable } = await resolveRecipientsInBackground.executeWithOptions({ summary: `look up approvers ${describeTargets(targets)}` }, [{ tenant: incident.input.tenant, targets, at: new Date().toISOString() }]);
       for (const u of unreachable) incident.record(new Date(), 'notify.unreachable', 'klaxon', { ...u, approval: m.approval.runId });
       pager.tell(sends, 'updated', (s) => keyFor(incident, which, s), m);
     }
@@ -419,16 +423,16 @@ async function handOverNotices(incident: IncidentState, pager: Pager): Promise<v
   const unpaged = sends.length === 0 && missedByDelay(incident);
   if (unpaged) {
     const first = incident.plan!.steps[0] as Extract<PlanStep, { kind: 'notify' }>;
-    const { sends: to } = await resolveRecipients({ tenant: incident.input.tenant, targets: first.targets, at: new Date().toISOString() });
+    const { sends: to } = await resolveRecipients.executeWithOptions({ summary: `look up ${describeTargets(first.targets)} for the resolved notice` }, [{ tenant: incident.input.tenant, targets: first.targets, at: new Date().toISOString() }]);
     sends.push(...to.map((s) => toResolved(s, 'unpaged')));
     incident.record(new Date(), 'notify.unpaged', 'klaxon', { receivers: to.map((s) => s.receiver) });
   }
   if (sends.length === 0) return;
   const firstSeq = incident.reserveSeqs(sends.length);
-  await startIncidentNotices({
+  await startIncidentNotices.executeWithOptions({ summary: `hand ${sends.length} resolved notice(s) to the notices workflow` }, [{
     workflowId: `${workflowInfo().workflowId}/notices/${incident.id}`,
     input: { tenant: incident.input.tenant, groupKey: incident.input.groupKey, incident: { ...incident.view(), timeline: [], ...(unpaged ? { unpaged } : {}) }, sends, firstSeq },
-  });
+  }]);
 }
 
 /** Nobody acted, nothing was held, no step ran, and the policy starts by paging: Klaxon's own delay. */
@@ -463,10 +467,13 @@ async function runStep(incident: IncidentState, pager: Pager | undefined): Promi
     case 'notifyIf':
       await page(incident, pager, step.targets, undefined, { name: step.window, outside: step.outside });
       break;
-    case 'wait':
+    case 'wait': {
       // A durable timer racing ack/resolve/escalate: nothing is polled. Interrupted waits start over.
-      if (await condition(interrupted, step.ms)) return;
+      const before = steps[incident.cursor + 1] ? `before step ${incident.cursor + 2}` : 'at the end of the policy';
+      const next: NextStep = { kind: 'step', at: new Date(Date.now() + step.ms).toISOString(), cursor: incident.cursor + 1 };
+      if (await showingNext(incident, next, () => condition(interrupted, step.ms, { summary: `wait ${formatDuration(step.ms)} ${before}` }))) return;
       break;
+    }
     case 'repeat': {
       const done = incident.repeats[incident.cursor] ?? 0;
       if (done < step.times) {
@@ -479,7 +486,8 @@ async function runStep(incident: IncidentState, pager: Pager | undefined): Promi
     }
     case 'resolveAfter': {
       const changes = incident.alertChanges;
-      const quiet = !(await condition(() => interrupted() || incident.alertChanges !== changes, step.ms));
+      const next: NextStep = { kind: 'step', at: new Date(Date.now() + step.ms).toISOString(), cursor: incident.cursor };
+      const quiet = !(await showingNext(incident, next, () => condition(() => interrupted() || incident.alertChanges !== changes, step.ms, { summary: describeStep(step, incident.cursor) })));
       if (quiet) incident.resolve('klaxon', new Date(), `no change for ${Math.round(step.ms / 1000)}s (resolveAfter)`);
       return;
     }
@@ -501,7 +509,8 @@ async function page(
   lookup: typeof resolveRecipients = resolveRecipients,
 ): Promise<void> {
   const step = incident.cursor;
-  const { sends, unreachable, skipped } = await lookup({ tenant: incident.input.tenant, targets, window, at: new Date().toISOString() });
+  const summary = `look up ${describeTargets(targets)}${kind === 'escalated' ? ' (escalated)' : `, step ${step + 1}`}`;
+  const { sends, unreachable, skipped } = await lookup.executeWithOptions({ summary }, [{ tenant: incident.input.tenant, targets, window, at: new Date().toISOString() }]);
   if (skipped) {
     incident.record(new Date(), 'notify.skipped', 'klaxon', { step, reason: skipped });
     return;
@@ -604,14 +613,14 @@ async function classify(incident: IncidentState): Promise<void> {
   if (!patched(ANOMALY_CLASSIFY)) return;
   const declared = incident.declaredSeverity;
   incident.lastDeclared = declared;
-  const c = await classifyIncident({
+  const c = await classifyIncident.executeWithOptions({ summary: 'score with the anomaly model' }, [{
     tenant: incident.input.tenant,
     incidentId: incident.id,
     alerts: [...incident.alerts.values()],
     commonLabels: incident.input.commonLabels,
     declaredSeverity: declared,
     at: new Date().toISOString(),
-  }).catch((err: unknown) => {
+  }]).catch((err: unknown) => {
     incident.record(new Date(), 'classify.failed', 'klaxon', { error: failureMessage(err) });
     return undefined;
   });
@@ -632,7 +641,7 @@ async function classify(incident: IncidentState): Promise<void> {
 
 async function choosePolicy(incident: IncidentState): Promise<void> {
   const previous = incident.plan?.policyName;
-  incident.plan = await planIncident({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString(), groupKey: incident.input.groupKey });
+  incident.plan = await planIncident.executeWithOptions({ summary: previous ? 'plan the policy again (alerts changed)' : 'plan the policy' }, [{ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString(), groupKey: incident.input.groupKey }]);
   const { policyName, route, hold } = incident.plan;
   incident.record(new Date(), previous ? 'policy.rerouted' : 'policy.selected', 'klaxon', { policy: policyName, route, ...(previous ? { previous } : {}) });
   if (hold) incident.record(new Date(), 'held', 'klaxon', { ...hold });
@@ -643,7 +652,7 @@ async function choosePolicy(incident: IncidentState): Promise<void> {
 /** This incident may mute others: they look at their holds again (see INHIBITION_SIGNALS). */
 async function tellInhibited(incident: IncidentState): Promise<void> {
   if (!incident.plan?.mayInhibit || !patched(INHIBITION_SIGNALS)) return;
-  await recheckInhibited({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels }).catch(() => undefined);
+  await recheckInhibited.executeWithOptions({ summary: 'tell the incidents this one mutes to look again' }, [{ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels }]).catch(() => undefined);
 }
 
 /**
@@ -656,7 +665,8 @@ async function recheckHoldWhenSignalled(incident: IncidentState): Promise<void> 
     incident.recheckHold = false;
     if (incident.status !== 'firing' || !incident.plan) continue;
     const args = { tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() };
-    const { hold } = patched(RECHECK_AS_ACTIVITY) ? await planIncidentInBackground(args) : await planIncident(args);
+    const lookup = patched(RECHECK_AS_ACTIVITY) ? planIncidentInBackground : planIncident;
+    const { hold } = await lookup.executeWithOptions({ summary: 'check inhibition again' }, [args]);
     const plan = incident.plan;
     if (incident.status !== 'firing' || incident.escalateNow) continue;
     if (hold?.reason === 'inhibited' && !plan.hold) {
@@ -673,11 +683,13 @@ async function recheckHoldWhenSignalled(incident: IncidentState): Promise<void> 
 async function waitOutHold(incident: IncidentState): Promise<void> {
   const hold = incident.plan!.hold!;
   const ms = Math.max(1000, Date.parse(hold.until) - Date.now());
-  await condition(() => incident.status === 'resolved' || incident.escalateNow || incident.plan?.hold !== hold, ms);
+  await showingNext(incident, { kind: 'holdEnds', at: new Date(Date.now() + ms).toISOString() }, () =>
+    condition(() => incident.status === 'resolved' || incident.escalateNow || incident.plan?.hold !== hold, ms, { summary: `held (${hold.reason}): look again in ${formatDuration(ms)}` }),
+  );
   // Resolved, or released by a re-check (recheckHoldWhenSignalled recorded it).
   if (incident.status === 'resolved' || incident.plan?.hold !== hold) return;
   const wasHeld = hold.reason;
-  incident.plan = await planIncident({ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() });
+  incident.plan = await planIncident.executeWithOptions({ summary: 'plan the policy again (hold may have ended)' }, [{ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() }]);
   if (incident.escalateNow) delete incident.plan.hold;
   if (!incident.plan.hold) incident.record(new Date(), 'released', incident.escalateNow ? 'person' : 'klaxon', { was: wasHeld });
 }
@@ -697,7 +709,9 @@ async function waitWhileAcknowledged(incident: IncidentState, pager: Pager | und
   const until = incident.snoozedUntil ? Date.parse(incident.snoozedUntil) : plan.ackTimeoutMs ? ackedAt + plan.ackTimeoutMs : undefined;
   // Deadlines are absolute times, so waking early to continue as new loses nothing.
   const status = () => incident.status !== 'acknowledged' || incident.escalateNow || mayContinueAsNew(incident, pager);
-  const acted = until === undefined ? (await condition(status), true) : await condition(status, Math.max(0, until - Date.now()));
+  const next: NextStep | undefined = until === undefined ? undefined : { kind: incident.snoozedUntil ? 'snoozeEnds' : 'ackTimeout', at: new Date(until).toISOString() };
+  const summary = incident.snoozedUntil ? `snoozed until ${incident.snoozedUntil}` : `acknowledged: page again from step 1 after ${formatDuration(plan.ackTimeoutMs ?? 0)}`;
+  const acted = await showingNext(incident, next, async () => (until === undefined ? (await condition(status), true) : await condition(status, Math.max(0, until - Date.now()), { summary })));
   if (acted || incident.status !== 'acknowledged') return;
   if (incident.snoozedUntil) incident.reopen('klaxon', new Date(), 'snooze.ended', { resumeAt: incident.cursor });
   // The ack timed out: page again from the top, as PagerDuty does.
@@ -873,12 +887,33 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
         { key: KlaxonSeverity, value: incident.severity },
       ]);
     }
+    showCurrentDetails(incident);
     const events = incident.takePending();
     if (events.length > 0) await recordIncident({ incident: { ...incident.view(), groupKey: incident.input.groupKey }, events });
     if (finished() && incident.pending.length === 0) return;
   }
 }
 
+/**
+ * The Web UI's current details (status, who acknowledged, who is paged, what comes next and when).
+ * Not a command: nothing enters history, so no patched() is needed; a query reads it.
+ */
+function showCurrentDetails(incident: IncidentState): void {
+  const text = currentDetails(incident.console());
+  if (text !== getCurrentDetails()) setCurrentDetails(text);
+}
+
+/** Runs a wait with the Web UI's current details saying what it waits for, and until when. */
+async function showingNext<T>(incident: IncidentState, next: NextStep | undefined, wait: () => Promise<T>): Promise<T> {
+  incident.next = next;
+  showCurrentDetails(incident);
+  try {
+    return await wait();
+  } finally {
+    incident.next = undefined;
+    showCurrentDetails(incident);
+  }
+}
 
 /**
  * Events recorded while the run was ending (a refused late ack, say) are written before it ends:

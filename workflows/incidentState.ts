@@ -3,6 +3,7 @@ import { maxSeverity, severityOf, severityRank } from '../src/incident/severity'
 import { incidentId } from '../src/incident/ids';
 import type { Plan } from '../activities/plan';
 import type { CarriedState, Flapping, IncidentInput, Notified, RunbookRun } from './definitions';
+import type { ConsoleState, NextStep } from '../src/incident/uiMetadata';
 
 type Event = TimelineEntry & { seq: number };
 /** Entries kept in memory (and in the query); older ones stay in the audit store. */
@@ -61,6 +62,8 @@ export class IncidentState {
    * re-fires fold into this incident (no new incident, no new page); it resolves after a quiet window.
    */
   flapping?: Flapping;
+  /** What the escalation waits for now, and until when (the Web UI's current details; not carried). */
+  next?: NextStep;
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
   alertChanges = 0;
   readonly alerts = new Map<string, AlertView>();
@@ -274,6 +277,45 @@ export class IncidentState {
     };
   }
 
+  /** The Web UI's current details: where the escalation stands (no alerts, no timeline: cheap). */
+  console(): ConsoleState {
+    const plan = this.plan;
+    const at = (ms: number) => new Date(Date.parse(this.startedAt) + ms).toISOString();
+    const flapping = this.flapping;
+    return {
+      view: {
+        id: this.id,
+        title: this.title([...this.alerts.values()]),
+        status: this.status,
+        severity: this.severity,
+        acknowledgedBy: this.acknowledgedBy,
+        snoozedUntil: this.snoozedUntil,
+        assignee: this.assignee,
+        policy: plan?.policyName,
+        step: this.cursor,
+        held: this.held,
+        resolvedAt: this.resolvedAt,
+      },
+      paged: [...this.notified.values()].map((n) => ({ receiver: n.receiver, ...(n.recipient ? { user: n.recipient.id } : {}), ...(n.unconfirmed ? { unconfirmed: true } : {}) })),
+      steps: plan?.steps,
+      next: flapping?.quietSince ? { kind: 'quietResolves', at: new Date(Date.parse(flapping.quietSince) + flapping.windowMs).toISOString() } : this.next,
+      ...(plan?.sla ? { sla: { tier: plan.sla.tier, ackDueAt: at(plan.sla.ackWithinMs), resolveDueAt: at(plan.sla.resolveWithinMs), breached: this.slaBreached } } : {}),
+      ...(flapping ? { flapping } : {}),
+      ...(plan ? { links: { api: `${plan.links.publicUrl}/api/v1/incidents/${encodeURIComponent(this.id)}`, ...(plan.links.incidentPage ? { page: plan.links.incidentPage } : {}) } } : {}),
+    };
+  }
+
+  private get held(): string | undefined {
+    return this.plan?.hold ? `${this.plan.hold.reason}: ${this.plan.hold.detail}` : this.anomaly?.hold && this.status === 'firing' ? `noise: ${this.anomaly.reason}` : undefined;
+  }
+
+  private title(alerts: AlertView[]): string {
+    const labels = this.input.commonLabels;
+    const alertname = labels.alertname ?? alerts[0]?.labels.alertname ?? 'alert';
+    const service = labels.service ?? alerts[0]?.labels.service ?? '';
+    return `${alertname}${service ? ` (${service})` : ''}${alerts.length > 1 ? ` ×${alerts.length}` : ''}${this.flapping ? ` [flapping: fired ${this.flapping.count} times]` : ''}`;
+  }
+
   view(): IncidentView {
     const alerts = [...this.alerts.values()];
     const labels = this.input.commonLabels;
@@ -287,7 +329,7 @@ export class IncidentState {
       tenant: this.input.tenant,
       workflowId: this.workflowId,
       runId: this.runId,
-      title: `${alertname}${service ? ` (${service})` : ''}${alerts.length > 1 ? ` ×${alerts.length}` : ''}${this.flapping ? ` [flapping: fired ${this.flapping.count} times]` : ''}`,
+      title: this.title(alerts),
       status: this.status,
       severity: this.severity,
       declaredSeverity: this.declaredSeverity,
@@ -301,7 +343,7 @@ export class IncidentState {
       assignee: this.assignee,
       policy: this.plan?.policyName,
       step: this.cursor,
-      held: this.plan?.hold ? `${this.plan.hold.reason}: ${this.plan.hold.detail}` : this.anomaly?.hold && this.status === 'firing' ? `noise: ${this.anomaly.reason}` : undefined,
+      held: this.held,
       anomaly: {
         mode: this.anomaly?.mode ?? 'off',
         score: this.anomaly?.score,

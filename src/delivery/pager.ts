@@ -141,7 +141,7 @@ export class Pager {
     this.inFlight.set(send.key, { send, scope });
     const run = send.purpose === 'page' ? sendPage : sendNotice;
     void scope
-      .run(() => run({ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key }))
+      .run(() => run.executeWithOptions({ summary: sendSummary(send) }, [{ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key }]))
       .then(
         (r) => this.settle(send) && this.delivered(send, r),
         (err) => this.settle(send) && this.failed(send, err),
@@ -195,6 +195,14 @@ export class Pager {
     }
     this.host.record('notify.failed', { ...where, error: failureMessage(err) });
   }
+}
+
+/** What the Web UI shows for a send: "page slack-ops, step 1", "notify resolved to ops → alice". */
+export function sendSummary(send: Pick<PendingSend, 'purpose' | 'kind' | 'receiver' | 'recipient' | 'step'>): string {
+  const to = `${send.receiver}${send.recipient ? ` → ${send.recipient.id}` : ''}`;
+  if (send.purpose === 'notice') return `notify ${send.kind} to ${to}`;
+  if (send.kind === 'escalated') return `page ${to} (escalated)`;
+  return `page ${to}${send.step !== undefined ? `, step ${send.step + 1}` : ''}`;
 }
 
 function refused(err: unknown): boolean {

@@ -11,6 +11,7 @@ import { IncidentState } from '../../workflows/incidentState';
 import type { incidentWorkflow } from '../../workflows/incident';
 import { alertsReceived, incidentsStarted } from '../metrics';
 import { groupDigest, Lru } from './digest';
+import { staticDetails, staticSummary } from '../incident/uiMetadata';
 
 export interface IngestedIncident {
   incidentId?: string;
@@ -127,10 +128,15 @@ export class IngestService {
     let outcome: IngestedIncident['outcome'];
     try {
       const input: IncidentInput = { tenant, groupKey: group.key, alerts: group.alerts, commonLabels: group.commonLabels, receivedAt, truncatedAlerts: group.truncatedAlerts, ...(this.runbooks ? { runbooks: true } : {}) };
+      // What the Temporal Web UI lists and shows (user metadata, encrypted like the input). The run
+      // id is the server's, so this view has none yet: the details name no incident id.
+      const opening = new IncidentState(input, workflowId, '', new Date(receivedAt)).view();
       const started = await this.client.workflow.start<typeof incidentWorkflow>(INCIDENT_WORKFLOW, {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],
+        staticSummary: staticSummary(opening),
+        staticDetails: staticDetails(opening),
         ...(this.opts.searchAttributes !== false ? { typedSearchAttributes: searchAttributesFor(tenant, group) } : {}),
       });
       id = incidentId(tenant, workflowId, started.firstExecutionRunId);

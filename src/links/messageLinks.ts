@@ -9,6 +9,16 @@ export interface LinkSettings {
 }
 
 /**
+ * Klaxon's read-only incident page for a tenant's incident (signed, valid for pageLinkTtl), or
+ * undefined when links are not signed. Also the Web UI's static details link to it.
+ */
+export function incidentPageLink(incidentId: string, tenant: string, server: LinkSettings, now = Date.now(), recipient?: { id: string }): string | undefined {
+  const key = server.linkSigningKey?.reveal();
+  if (!key) return undefined;
+  return `${server.publicUrl}/i/${signLink({ i: incidentId, t: tenant, a: 'view', e: Math.floor((now + server.pageLinkTtl) / 1000), ...(recipient ? { u: recipient.id } : {}) }, key)}`;
+}
+
+/**
  * The links a message carries, made when it is sent (signing needs the key, which never enters
  * workflow history). "Incident" must open something a person can use from a phone without an API
  * token: Klaxon's signed incident page when links are signed, else the incident's workflow in the
@@ -28,7 +38,7 @@ export function messageLinks(
   return {
     ...links,
     api,
-    incident: `${server.publicUrl}/i/${signLink(claims('view', now + server.pageLinkTtl), key)}`,
+    incident: incidentPageLink(incident.id, to.tenant, server, now, to.recipient)!,
     // Nothing left to acknowledge once it resolved.
     ...(to.kind !== 'resolved' ? { ack: `${server.publicUrl}/a/${signLink(claims('ack', now + server.linkTtl), key)}` } : {}),
     // A runbook's approval request: answered once, until the request times out; when it names its

@@ -136,6 +136,41 @@ describe('encrypted incident data', () => {
     }
   });
 
+  test("the Web UI's summary and details (user metadata) are stored encrypted, and the codec server decodes them", async () => {
+    const { incident } = await histories();
+    const start = incident.events![0];
+    const meta = [start.userMetadata?.summary, start.userMetadata?.details];
+    // Activities' and timers' summaries too ("page ops, step 1", "wait 5m before step 3").
+    for (const e of incident.events!) if (e.userMetadata?.summary && e.eventId !== start.eventId) meta.push(e.userMetadata.summary);
+    expect(meta.length).toBeGreaterThan(3);
+    const wire = meta.map((p) => ({ metadata: Object.fromEntries(Object.entries(p!.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p!.data ?? []).toString('base64') }));
+    for (const p of wire) expect(Buffer.from(p.metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
+    const decoded = ((await (await codec('decode', wire)).json()) as { payloads: WirePayload[] }).payloads.map((p) => JSON.parse(Buffer.from(p.data ?? '', 'base64').toString()) as string);
+    expect(decoded[0]).toBe('EncryptedCanary (api)');
+    for (const value of [CANARY.label, CANARY.otherLabel, CANARY.summary, CANARY.runbookUrl]) expect(decoded[1]).toContain(value);
+    expect(decoded).toContain('page ops, step 1');
+  });
+
+  test("the workflow's current details reach Temporal's clients only encrypted", async () => {
+    // A run that stays open: the metadata query answers while the workflow runs.
+    const key = `{}:{case="current-details-${Date.now()}"}`;
+    const labels = { alertname: 'CurrentDetailsCanary', severity: 'critical', instance: CANARY.label };
+    const res = await fetch(`${klaxon.url}/webhook/${tenant}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer hook', 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '4', groupKey: key, status: 'firing', receiver: 'klaxon', commonLabels: labels, alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString(), fingerprint: 'cd-1' }] }),
+    });
+    const id = incidentWorkflowId(tenant, key);
+    expect(res.status).toBe(202);
+    const current = async () => (await klaxon.client.workflow.getHandle(id).query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+    const details = await eventually(async () => ((await current()).includes('Paged:** ops') ? current() : undefined), 20_000, 'current details naming the page');
+    expect(details).toContain('**Status:** firing');
+    // The same query through a client without the codec cannot read the answer.
+    await expect(raw.workflow.getHandle(id).query('__temporal_workflow_metadata')).rejects.toThrow(/encrypted|encoding/i);
+    await klaxon.client.workflow.getHandle(id).signal(alertsSignal, { alerts: [{ fingerprint: 'cd-1', status: 'resolved', labels, annotations: {}, startsAt: new Date().toISOString() }], receivedAt: new Date().toISOString() });
+    await klaxon.client.workflow.getHandle(id).result();
+  });
+
   test('the codec server decodes the stored history back to the incident, for a holder of the API token', async () => {
     const { incident, notices } = await histories();
     const payloads = [...payloadsIn(incident), ...payloadsIn(notices)];
