@@ -52,12 +52,31 @@ export function retrainSchedule(tenant: string, cron: string, zone: string, task
 }
 
 export async function syncRetrainSchedules(client: Client, config: KlaxonConfig, taskQueue: string, log?: Logger): Promise<ScheduleSyncResult> {
+  return syncTenantSchedules(client, config, 'retrain', retrainScheduleId, (tenant, t) => (t.anomaly.mode === 'off' ? undefined : retrainSchedule(tenant, t.anomaly.retrainCron, t.anomaly.timeZone, taskQueue)), log);
+}
+
+/**
+ * One schedule per tenant, kept as `desired` says: created when missing, updated when its note (the
+ * fingerprint of what it was made from) changed, left alone otherwise, deleted when the tenant no
+ * longer wants one. Schedules of tenants not in this config are not touched (another deployment may
+ * share the namespace). Retraining and retention are not on the paging path: a schedule that cannot
+ * be set up is logged, not fatal.
+ */
+async function syncTenantSchedules(
+  client: Client,
+  config: KlaxonConfig,
+  what: string,
+  idOf: (tenant: string) => string,
+  desired: (tenant: string, t: KlaxonConfig['tenants'][string]) => ScheduleOptions | undefined,
+  log?: Logger,
+): Promise<ScheduleSyncResult> {
   const result: ScheduleSyncResult = { created: [], updated: [], unchanged: [], deleted: [], failed: [] };
   await Promise.all(
     Object.entries(config.tenants).map(async ([tenant, t]) => {
-      const handle = client.schedule.getHandle(retrainScheduleId(tenant));
+      const handle = client.schedule.getHandle(idOf(tenant));
       try {
-        if (t.anomaly.mode === 'off') {
+        const want = desired(tenant, t);
+        if (!want) {
           await handle.delete().then(
             () => result.deleted.push(tenant),
             (err) => {
@@ -66,29 +85,27 @@ export async function syncRetrainSchedules(client: Client, config: KlaxonConfig,
           );
           return;
         }
-        const desired = retrainSchedule(tenant, t.anomaly.retrainCron, t.anomaly.timeZone, taskQueue);
         try {
-          await client.schedule.create(desired);
+          await client.schedule.create(want);
           result.created.push(tenant);
         } catch (err) {
           if (!(err instanceof ScheduleAlreadyRunning)) throw err;
           const current = await handle.describe();
-          if (current.state.note === desired.state!.note) {
+          if (current.state.note === want.state!.note) {
             result.unchanged.push(tenant);
             return;
           }
-          await handle.update((prev) => ({ ...prev, spec: desired.spec, action: desired.action, policies: desired.policies, state: { ...prev.state, note: desired.state!.note } }));
+          await handle.update((prev) => ({ ...prev, spec: want.spec, action: want.action, policies: want.policies, state: { ...prev.state, note: want.state!.note } }));
           result.updated.push(tenant);
         }
       } catch (err) {
-        // Retraining is not on the paging path: a schedule that cannot be set up is logged, not fatal.
         result.failed.push({ tenant, error: (err as Error).message });
       }
     }),
   );
-  if (result.failed.length) log?.error({ failed: result.failed }, 'retrain schedules could not be set up');
+  if (result.failed.length) log?.error({ failed: result.failed }, `${what} schedules could not be set up`);
   if (result.created.length || result.updated.length || result.deleted.length) {
-    log?.info({ created: result.created, updated: result.updated, deleted: result.deleted }, 'retrain schedules synced');
+    log?.info({ created: result.created, updated: result.updated, deleted: result.deleted }, `${what} schedules synced`);
   }
   return result;
 }
@@ -136,42 +153,5 @@ export function retentionSchedule(tenant: string, taskQueue: string): ScheduleOp
  * `retention`. Failures are logged, not fatal (retention is not on the paging path).
  */
 export async function syncRetentionSchedules(client: Client, config: KlaxonConfig, taskQueue: string, log?: Logger): Promise<ScheduleSyncResult> {
-  const result: ScheduleSyncResult = { created: [], updated: [], unchanged: [], deleted: [], failed: [] };
-  await Promise.all(
-    Object.entries(config.tenants).map(async ([tenant, t]) => {
-      const handle = client.schedule.getHandle(retentionScheduleId(tenant));
-      try {
-        if (!t.retention) {
-          await handle.delete().then(
-            () => result.deleted.push(tenant),
-            (err) => {
-              if (!(err instanceof ScheduleNotFoundError)) throw err;
-            },
-          );
-          return;
-        }
-        const desired = retentionSchedule(tenant, taskQueue);
-        try {
-          await client.schedule.create(desired);
-          result.created.push(tenant);
-        } catch (err) {
-          if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-          const current = await handle.describe();
-          if (current.state.note === desired.state!.note) {
-            result.unchanged.push(tenant);
-            return;
-          }
-          await handle.update((prev) => ({ ...prev, spec: desired.spec, action: desired.action, policies: desired.policies, state: { ...prev.state, note: desired.state!.note } }));
-          result.updated.push(tenant);
-        }
-      } catch (err) {
-        result.failed.push({ tenant, error: (err as Error).message });
-      }
-    }),
-  );
-  if (result.failed.length) log?.error({ failed: result.failed }, 'retention schedules could not be set up');
-  if (result.created.length || result.updated.length || result.deleted.length) {
-    log?.info({ created: result.created, updated: result.updated, deleted: result.deleted }, 'retention schedules synced');
-  }
-  return result;
+  return syncTenantSchedules(client, config, 'retention', retentionScheduleId, (tenant, t) => (t.retention ? retentionSchedule(tenant, taskQueue) : undefined), log);
 }
