@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { flag } from '../args';
+import { ROLES } from '../roles';
 import { resolve } from 'node:path';
 import { readEnv } from '../../config/env';
 import { prepareDemoConfig } from '../../config/demo';
 import { startKlaxon } from '../../runtime';
 import { syncRetentionSchedules, syncRetrainSchedules } from '../../temporal/schedules';
 
-const ROLES = ['all', 'http', 'worker'] as const;
 
 /**
  * `klaxon start [--role all|http|worker]`: the whole product on embedded defaults (or the servers
