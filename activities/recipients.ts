@@ -7,6 +7,8 @@ import { inTimeWindow } from '../src/routing/timeWindow';
 export interface Send {
   receiver: string;
   recipient?: Recipient;
+  /** A personal rule's delay: sent this long after the step, unless someone acknowledged by then. */
+  afterMs?: number;
 }
 
 export interface Recipients {
@@ -17,6 +19,7 @@ export interface Recipients {
   skipped?: string;
 }
 
+/** Used at once for a person without personal rules (sms and voice only through rules). */
 const CONTACT_METHODS = ['slack', 'email', 'telegram', 'phone'] as const;
 
 function recipientOf(t: TenantConfig, userId: string): Recipient {
@@ -29,7 +32,7 @@ function recipientOf(t: TenantConfig, userId: string): Recipient {
  * through each contact method the tenant has a channel for (`userChannels`), schedules through
  * whoever is on call then. Each person is paged once per step even if named twice.
  */
-export function resolveSends(t: TenantConfig, targets: NotifyTargets, at: Date): Recipients {
+export function resolveSends(t: TenantConfig, targets: NotifyTargets, at: Date, urgency?: 'high' | 'low'): Recipients {
   const sends: Send[] = targets.receivers.map((receiver) => ({ receiver }));
   const unreachable: Recipients['unreachable'] = [];
   const people = new Set(targets.users);
@@ -44,6 +47,16 @@ export function resolveSends(t: TenantConfig, targets: NotifyTargets, at: Date):
       unreachable.push({ who: userId, reason: 'unknown user' });
       continue;
     }
+    const rules = urgency ? user.rules?.[urgency] : undefined;
+    if (rules) {
+      // The person's own order: each rule one contact method, at its delay.
+      for (const r of rules) {
+        const receiver = t.userChannels[r.via];
+        if (receiver) sends.push({ receiver, recipient: recipientOf(t, userId), ...(r.after > 0 ? { afterMs: r.after } : {}) });
+        else unreachable.push({ who: userId, reason: `personal rule via ${r.via}: no userChannels.${r.via} receiver` });
+      }
+      continue;
+    }
     const channels = CONTACT_METHODS.filter((m) => user[m] && t.userChannels[m]).map((m) => t.userChannels[m]!);
     if (channels.length === 0) unreachable.push({ who: userId, reason: 'no contact method with a configured channel (userChannels)' });
     for (const receiver of new Set(channels)) sends.push({ receiver, recipient: recipientOf(t, userId) });
@@ -52,7 +65,7 @@ export function resolveSends(t: TenantConfig, targets: NotifyTargets, at: Date):
 }
 
 export function createRecipientsActivity(deps: { config: ConfigStore }) {
-  return async function resolveRecipients(args: { tenant: string; targets: NotifyTargets; window?: { name: string; outside: boolean }; at: string }): Promise<Recipients> {
+  return async function resolveRecipients(args: { tenant: string; targets: NotifyTargets; window?: { name: string; outside: boolean }; at: string; urgency?: 'high' | 'low' }): Promise<Recipients> {
     const t = deps.config.tenant(args.tenant);
     if (!t) throw new Error(`unknown tenant ${args.tenant}`);
     const at = new Date(args.at);
@@ -62,6 +75,6 @@ export function createRecipientsActivity(deps: { config: ConfigStore }) {
       const inside = inTimeWindow(w, at);
       if (inside === args.window.outside) return { sends: [], unreachable: [], skipped: `${args.window.outside ? 'inside' : 'outside'} ${args.window.name}` };
     }
-    return resolveSends(t, args.targets, at);
+    return resolveSends(t, args.targets, at, args.urgency);
   };
 }

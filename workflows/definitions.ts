@@ -2,6 +2,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry } from '../src/incident/view';
 import type { Plan } from '../activities/plan';
 import type { Paged, PendingSend } from '../src/delivery/pager';
+import type { Recipient } from '../src/notifiers/types';
+import type { NotifyArgs } from '../src/delivery/notifyActivity';
 
 /** Messages the incident workflow understands, shared by the workflow, the API and the CLI. */
 
@@ -65,6 +67,17 @@ export interface CarriedState {
   slaBreached?: Array<'ack' | 'resolve'>;
   /** The incident is flapping (see IncidentState.flapping). */
   flapping?: Flapping;
+  /** Personal-rule sends still waiting for their time (see IncidentState.scheduled). */
+  scheduled?: ScheduledSend[];
+}
+
+/** A send a person's notification rule puts off (SMS at 2m, a call at 5m), unless someone acts first. */
+export interface ScheduledSend {
+  send: { receiver: string; recipient?: Recipient };
+  dueAt: string;
+  key: string;
+  step: number;
+  kind: NotifyArgs['kind'];
 }
 
 /** A flapping incident: how often its group fired within the window, and since when all its alerts are resolved. */

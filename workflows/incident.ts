@@ -36,6 +36,7 @@ import {
   unacknowledgeUpdate,
   type ActorNote,
   type IncidentInput,
+  type ScheduledSend,
 } from './definitions';
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
@@ -161,6 +162,9 @@ const RUNBOOK_MESSAGES_AFTER_PAGES = 'klaxon-runbook-messages-after-pages';
 /** patched() id: the inhibition re-check (a coroutine beside the main loop) looks up its plan with a regular activity, not a local one. */
 const RECHECK_AS_ACTIVITY = 'klaxon-recheck-as-activity';
 
+/** patched() id: a person's own notification rules put some of their sends off (SMS at 2m, a call at 5m) until someone acts. */
+const PERSONAL_RULES = 'klaxon-personal-rules';
+
 /** patched() id: a group that keeps resolving and firing again is one flapping incident (tenant `flapping:`). */
 const FLAPPING = 'klaxon-flapping';
 
@@ -182,6 +186,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   installHandlers(incident, pager);
   if (pager) {
     for (const s of input.carried?.inFlight ?? []) pager.start(s);
+    for (const p of incident.scheduled) void sendWhenDue(incident, pager, p);
     void cancelPagesWhenActedOn(incident, pager);
     void tellPartialResolves(incident, pager);
     void tellRunbookMessages(incident, pager);
@@ -308,6 +313,20 @@ async function resolveWhenQuiet(incident: IncidentState): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * A personal rule's send at its time, unless someone acknowledged, snoozed or resolved first (then
+ * it is dropped: nothing pages after an ack). A held incident sends nothing either.
+ */
+async function sendWhenDue(incident: IncidentState, pager: Pager, p: ScheduledSend): Promise<void> {
+  const actedOn = await condition(() => incident.status !== 'firing', Math.max(1, Date.parse(p.dueAt) - Date.now()));
+  incident.scheduled = incident.scheduled.filter((x) => x.key !== p.key);
+  if (actedOn || incident.status !== 'firing' || incident.plan?.hold) {
+    incident.record(new Date(), 'notify.dropped', 'klaxon', { step: p.step, receiver: p.send.receiver, user: p.send.recipient?.id, reason: incident.plan?.hold ? 'held' : incident.status });
+    return;
+  }
+  pager.page([p.send], p.kind, p.step, () => p.key);
 }
 
 /** Whenever the incident stops firing (ack, snooze, resolve), pages still in flight are cancelled. */
@@ -510,7 +529,7 @@ async function page(
 ): Promise<void> {
   const step = incident.cursor;
   const summary = `look up ${describeTargets(targets)}${kind === 'escalated' ? ' (escalated)' : `, step ${step + 1}`}`;
-  const { sends, unreachable, skipped } = await lookup.executeWithOptions({ summary }, [{ tenant: incident.input.tenant, targets, window, at: new Date().toISOString() }]);
+  const { sends, unreachable, skipped } = await lookup.executeWithOptions({ summary }, [{ tenant: incident.input.tenant, targets, window, at: new Date().toISOString(), urgency: incident.plan?.urgency }]);
   if (skipped) {
     incident.record(new Date(), 'notify.skipped', 'klaxon', { step, reason: skipped });
     return;
@@ -520,7 +539,18 @@ async function page(
     // Acted on (or inhibited) while the recipients were looked up: nothing to page.
     if (incident.status !== 'firing' || incident.plan?.hold) return;
     const no = String(++incident.sendNo);
-    pager.page(sends, kind, step, (s) => keyFor(incident, no, s));
+    // People with their own notification rules: what a rule puts off waits for its time.
+    const later = sends.filter((s) => (s.afterMs ?? 0) > 0);
+    const now = later.length > 0 && patched(PERSONAL_RULES) ? sends.filter((s) => !s.afterMs) : sends;
+    pager.page(now, kind, step, (s) => keyFor(incident, no, s));
+    if (now !== sends) {
+      for (const s of later) {
+        const p: ScheduledSend = { send: { receiver: s.receiver, recipient: s.recipient }, dueAt: new Date(Date.now() + s.afterMs!).toISOString(), key: keyFor(incident, `${no}/after${s.afterMs}`, s), step, kind };
+        incident.scheduled.push(p);
+        incident.record(new Date(), 'notify.scheduled', 'klaxon', { step, receiver: s.receiver, user: s.recipient?.id, at: p.dueAt });
+        void sendWhenDue(incident, pager, p);
+      }
+    }
     return;
   }
   const sendNo = ++incident.sendNo;

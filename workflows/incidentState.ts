@@ -2,7 +2,7 @@ import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry }
 import { maxSeverity, severityOf, severityRank } from '../src/incident/severity';
 import { incidentId } from '../src/incident/ids';
 import type { Plan } from '../activities/plan';
-import type { CarriedState, Flapping, IncidentInput, Notified, RunbookRun } from './definitions';
+import type { CarriedState, Flapping, IncidentInput, Notified, RunbookRun, ScheduledSend } from './definitions';
 import type { ConsoleState, NextStep } from '../src/incident/uiMetadata';
 
 type Event = TimelineEntry & { seq: number };
@@ -62,6 +62,8 @@ export class IncidentState {
    * re-fires fold into this incident (no new incident, no new page); it resolves after a quiet window.
    */
   flapping?: Flapping;
+  /** Personal-rule sends waiting for their time (carried across continue-as-new). */
+  scheduled: ScheduledSend[] = [];
   /** What the escalation waits for now, and until when (the Web UI's current details; not carried). */
   next?: NextStep;
   /** Bumped on every alert change; a resolveAfter step waits for quiet. */
@@ -110,6 +112,7 @@ export class IncidentState {
         runbooks: c.runbooks ?? [],
         slaBreached: c.slaBreached ?? [],
         flapping: c.flapping,
+        scheduled: c.scheduled ?? [],
       });
       for (const n of c.notified) this.notified.set(notifiedKey(n), n);
       this.timeline.push(...c.timeline);
@@ -272,6 +275,7 @@ export class IncidentState {
       ...(this.runbooks.length ? { runbooks: this.runbooks } : {}),
       ...(this.slaBreached.length ? { slaBreached: this.slaBreached } : {}),
       ...(this.flapping ? { flapping: this.flapping } : {}),
+      ...(this.scheduled.length ? { scheduled: this.scheduled } : {}),
       plan: this.plan!,
       timeline: this.timeline.slice(-50),
     };

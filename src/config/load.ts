@@ -99,6 +99,16 @@ export function crossCheck(config: KlaxonConfig): ConfigProblem[] {
     for (const [name, r] of Object.entries(t.receivers)) {
       if (r.fallback && !Object.hasOwn(t.receivers, r.fallback)) problems.push({ path: `${at}.receivers.${name}.fallback`, message: `unknown receiver "${r.fallback}"` });
     }
+    for (const [userId, u] of Object.entries(t.users)) {
+      for (const [urgency, rules] of Object.entries(u.rules ?? {})) {
+        (rules ?? []).forEach((r, i) => {
+          const where = `${at}.users.${userId}.rules.${urgency}.${i}.via`;
+          if (!t.userChannels[r.via]) problems.push({ path: where, message: `no userChannels.${r.via} receiver is configured` });
+          const field = ['sms', 'voice', 'phone'].includes(r.via) ? 'phone' : r.via;
+          if (!u[field as 'phone' | 'email' | 'slack' | 'telegram']) problems.push({ path: where, message: `${userId} has no ${field} to reach by ${r.via}` });
+        });
+      }
+    }
     for (const [method, receiver] of Object.entries(t.userChannels)) {
       if (receiver && !Object.hasOwn(t.receivers, receiver)) problems.push({ path: `${at}.userChannels.${method}`, message: `unknown receiver "${receiver}"` });
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from './duration';
+import { duration, parseDuration } from './duration';
 import { HOUR_MS, isTimeZone, parseClock, parseDate, parseDateTime } from '../oncall/localTime';
 
 /**
@@ -18,6 +18,12 @@ const clock = (allowEndOfDay = false) =>
 const dateTime = () =>
   z.string().refine((s) => parseDateTime(s, 'UTC') !== undefined, { error: (i) => `"${String(i.input)}" is not an ISO date-time (e.g. 2024-03-11T09:00 or 2024-03-11T09:00:00Z)` });
 
+/** Contact methods a personal rule can use; `sms`, `voice` and `phone` reach the user's phone. */
+export const CONTACT_METHODS = ['slack', 'email', 'telegram', 'phone', 'sms', 'voice'] as const;
+export type ContactMethod = (typeof CONTACT_METHODS)[number];
+
+const personalRuleSchema = z.object({ after: duration().prefault('0s'), via: z.enum(CONTACT_METHODS) }).strict();
+
 export const userSchema = z
   .object({
     name: z.string().min(1),
@@ -28,6 +34,16 @@ export const userSchema = z
     /** Telegram chat id (numeric; negative for groups). */
     telegram: z.string().regex(/^-?\d+$/, 'a Telegram chat id is a number').optional(),
     timeZone: timeZone().optional(),
+    /**
+     * Personal notification rules per urgency (the policy's `urgency`): when a step pages this
+     * person, each rule sends through one contact method `after` the step, until someone
+     * acknowledges (e.g. high: push now, SMS at 2m, a call at 5m). Without rules for the urgency,
+     * every contact method with a channel is used at once.
+     */
+    rules: z
+      .object({ high: z.array(personalRuleSchema).min(1).optional(), low: z.array(personalRuleSchema).min(1).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

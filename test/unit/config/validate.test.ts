@@ -167,6 +167,23 @@ describe('tenant configuration', () => {
     expect(Object.keys(crossByPath).some((k) => k.startsWith('tenants.acme.heartbeats.b.matchers'))).toBe(true);
   });
 
+  test('personal notification rules: each rule needs its userChannels receiver and the contact the person has', () => {
+    const withRules = (rules: string, channels = '') =>
+      valid
+        .replace('      alice: { name: Alice, email: alice@example.com }', `      alice: { name: Alice, email: alice@example.com, rules: ${rules} }`)
+        .replace('    defaultPolicy: standard', `    defaultPolicy: standard${channels ? `\n    userChannels: ${channels}` : ''}`);
+    const good = parseConfig(withRules('{ high: [{ via: email }, { after: 2m, via: email }] }', '{ email: ops }'), env);
+    if (!good.ok) throw new Error(JSON.stringify(good.problems));
+    expect(good.config.tenants.acme.users.alice.rules).toEqual({ high: [{ after: 0, via: 'email' }, { after: 120_000, via: 'email' }] });
+    const bad = parseConfig(withRules('{ high: [{ via: sms }, { after: 1m, via: email }], low: [{ via: pager }] }', '{ sms: ops }'), env);
+    const byPath = bad.ok ? {} : Object.fromEntries(bad.problems.map((p) => [p.path, p.message]));
+    expect(byPath['tenants.acme.users.alice.rules.low.0.via']).toMatch(/expected one of|Invalid option/);
+    const cross = parseConfig(withRules('{ high: [{ via: sms }, { after: 1m, via: email }] }', '{ sms: ops }'), env);
+    const crossByPath = cross.ok ? {} : Object.fromEntries(cross.problems.map((p) => [p.path, p.message]));
+    expect(crossByPath['tenants.acme.users.alice.rules.high.0.via']).toBe('alice has no phone to reach by sms');
+    expect(crossByPath['tenants.acme.users.alice.rules.high.1.via']).toBe('no userChannels.email receiver is configured');
+  });
+
   test('the shipped example validates once its variables are set', async () => {
     const example = join(projectRoot, 'config', 'tenants.example.yaml');
     const { readFileSync } = await import('node:fs');
