@@ -541,9 +541,9 @@ async function page(
     const no = String(++incident.sendNo);
     // People with their own notification rules: what a rule puts off waits for its time.
     const later = sends.filter((s) => (s.afterMs ?? 0) > 0);
-    const now = later.length > 0 && patched(PERSONAL_RULES) ? sends.filter((s) => !s.afterMs) : sends;
-    pager.page(now, kind, step, (s) => keyFor(incident, no, s));
-    if (now !== sends) {
+    const deferring = later.length > 0 && patched(PERSONAL_RULES);
+    pager.page(deferring ? sends.filter((s) => !s.afterMs) : sends, kind, step, (s) => keyFor(incident, no, s));
+    if (deferring) {
       for (const s of later) {
         const p: ScheduledSend = { send: { receiver: s.receiver, recipient: s.recipient }, dueAt: new Date(Date.now() + s.afterMs!).toISOString(), key: keyFor(incident, `${no}/after${s.afterMs}`, s), step, kind };
         incident.scheduled.push(p);

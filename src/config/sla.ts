@@ -19,7 +19,9 @@ export const TIER_TARGETS: Record<Tier, { ackWithinMs: number; resolveWithinMs: 
   enterprise: { ackWithinMs: 5 * 60_000, resolveWithinMs: 4 * H },
 };
 
-export const tierSchema = z.enum(TIERS).default('standard');
+/** The product's middle tier: a tenant that names none is in it. */
+export const DEFAULT_TIER: Tier = 'standard';
+export const tierSchema = z.enum(TIERS).default(DEFAULT_TIER);
 
 /** Per-tenant overrides of the tier's targets. */
 export const slaSchema = z

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import type { AlertmanagerPayload } from '../alertmanager/payload';
 import type { HeartbeatConfig } from '../config/heartbeats';
 import type { KlaxonConfig, TenantConfig } from '../config/schema';
@@ -29,12 +30,17 @@ export class Heartbeats {
   ) {}
 
   async beat(tenant: string, name: string, h: HeartbeatConfig, source: string): Promise<void> {
+    await this.signalStarting(tenant, name, h, heartbeatBeatSignal, [{ source }]);
+  }
+
+  /** Signals the heartbeat's workflow, starting it with the config's settings if it is not running. */
+  private async signalStarting(tenant: string, name: string, h: HeartbeatConfig, signal: SignalDefinition<any[]>, signalArgs: unknown[]): Promise<void> {
     await this.client.workflow.signalWithStart(HEARTBEAT_WORKFLOW, {
       workflowId: heartbeatWorkflowId(tenant, name),
       taskQueue: this.taskQueue,
       args: [{ tenant, name, settings: settingsOf(h) } satisfies HeartbeatInput],
-      signal: heartbeatBeatSignal,
-      signalArgs: [{ source }],
+      signal,
+      signalArgs,
     });
   }
 
@@ -49,13 +55,7 @@ export class Heartbeats {
       for (const [name, h] of Object.entries(t.heartbeats)) {
         const workflowId = heartbeatWorkflowId(tenant, name);
         try {
-          await this.client.workflow.signalWithStart(HEARTBEAT_WORKFLOW, {
-            workflowId,
-            taskQueue: this.taskQueue,
-            args: [{ tenant, name, settings: settingsOf(h) } satisfies HeartbeatInput],
-            signal: heartbeatConfigureSignal,
-            signalArgs: [settingsOf(h)],
-          });
+          await this.signalStarting(tenant, name, h, heartbeatConfigureSignal, [settingsOf(h)]);
           out.watching.push(workflowId);
         } catch (err) {
           out.failed.push(workflowId);

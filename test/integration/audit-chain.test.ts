@@ -4,17 +4,12 @@ import { verifyTenant } from '../../src/audit/verify';
 import { audit as auditCommand } from '../../src/cli/commands/audit';
 import { IncidentStore, type StoredEvent } from '../../src/store/incidents';
 import type { Database } from '../../src/store/db';
-import { ownAuditDatabase, tamper } from '../support/auditDb';
+import { incidentView, ownAuditDatabase, tamper } from '../support/auditDb';
 import { uniqueTenant } from '../support/klaxon';
 
 const key = new AuditKey('audit-chain-test-key-0123456789abcdef', 'test');
 
-function view(tenant: string, id: string) {
-  return {
-    id, tenant, workflowId: `incident/${tenant}/${id}`, runId: 'run', groupKey: id, title: 'Disk full', alertname: 'DiskFull', service: 'db',
-    severity: 'critical', declaredSeverity: 'critical', status: 'firing', commonLabels: { alertname: 'DiskFull' }, startedAt: new Date().toISOString(), timeline: [],
-  } as never;
-}
+const view = incidentView;
 
 const ev = (seq: number, kind = 'notified', details: Record<string, unknown> = { receiver: 'ops' }): StoredEvent => ({ seq, at: new Date().toISOString(), kind, actor: 'klaxon', details });
 

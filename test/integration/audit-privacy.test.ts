@@ -4,18 +4,13 @@ import { eraseSubject, tombstoneFor } from '../../src/audit/erase';
 import { applyRetention } from '../../src/audit/retention';
 import { IncidentStore, type StoredEvent } from '../../src/store/incidents';
 import type { Database } from '../../src/store/db';
-import { ownAuditDatabase, tamper } from '../support/auditDb';
+import { incidentView, ownAuditDatabase, tamper } from '../support/auditDb';
 import { uniqueTenant } from '../support/klaxon';
 
 const key = new AuditKey('audit-privacy-test-key-0123456789abcdef', 'test');
 const DAY = 86_400_000;
 
-function view(tenant: string, id: string, title = 'Disk full') {
-  return {
-    id, tenant, workflowId: `incident/${tenant}/${id}`, runId: 'run', groupKey: id, title, alertname: 'DiskFull', service: 'db',
-    severity: 'critical', declaredSeverity: 'critical', status: 'firing', commonLabels: { alertname: 'DiskFull' }, startedAt: new Date().toISOString(), timeline: [],
-  } as never;
-}
+const view = incidentView;
 const ev = (seq: number, kind: string, actor: string, details: Record<string, unknown>): StoredEvent => ({ seq, at: new Date().toISOString(), kind, actor, details });
 
 describe('erasure and retention keep the chain verifiable', () => {

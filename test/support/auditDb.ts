@@ -52,3 +52,11 @@ export async function tamper(db: Database, sql: string, params: unknown[] = []):
     client.release();
   }
 }
+
+/** A minimal incident summary for writing audit rows directly (tests of the chain, erasure, retention). */
+export function incidentView(tenant: string, id: string, title = 'Disk full') {
+  return {
+    id, tenant, workflowId: `incident/${tenant}/${id}`, runId: 'run', groupKey: id, title, alertname: 'DiskFull', service: 'db',
+    severity: 'critical', declaredSeverity: 'critical', status: 'firing', commonLabels: { alertname: 'DiskFull' }, startedAt: new Date().toISOString(), timeline: [],
+  } as never;
+}
