@@ -54,6 +54,9 @@ async function open(args: string[]): Promise<{ key: AuditKey; db: Awaited<Return
   return { key, db };
 }
 
+/** Problems printed per failing tenant. */
+export const SHOWN_FINDINGS = 10;
+
 export function formatReport(reports: TenantReport[]): string {
   const lines: string[] = [];
   for (const r of reports) {
@@ -62,7 +65,9 @@ export function formatReport(reports: TenantReport[]): string {
     if (r.ok) lines.push(`ok    ${r.tenant}: ${r.rows} rows (${range}${extra ? `, ${extra}` : ''})`);
     else {
       lines.push(`FAIL  ${r.tenant}: ${r.findings.length} problem(s), ${r.rows} rows sealed (${range}${extra ? `, ${extra}` : ''})`);
-      for (const f of r.findings) lines.push(`  ${f.kind.padEnd(9)} ${f.message}`);
+      // A chain sealed with another key fails on every row: the first few say it, --json has all.
+      for (const f of r.findings.slice(0, SHOWN_FINDINGS)) lines.push(`  ${f.kind.padEnd(9)} ${f.message}`);
+      if (r.findings.length > SHOWN_FINDINGS) lines.push(`  … ${r.findings.length - SHOWN_FINDINGS} more (--json lists every one)`);
     }
   }
   return lines.join('\n') + (lines.length ? '\n' : '');
