@@ -11,6 +11,7 @@ import { startDevServer, type DevServer } from './temporal/devServer';
 import { registerSearchAttributes } from './temporal/registerSearchAttributes';
 import { prebuiltWorkflowBundle } from './temporal/bundle';
 import { createWorker } from './temporal/worker';
+import { cachedWorkflowsFor } from './temporal/workerMemory';
 import { installTemporalRuntime } from './temporal/logging';
 import { openDatabase, type Database } from './store/db';
 import { migrate } from './store/migrate';
@@ -161,6 +162,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       const stopCircuitMetrics = collectReceiverStates(config);
       stops.push(async () => stopCircuitMetrics());
       const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache'), dirs));
+      const cachedWorkflows = cachedWorkflowsFor(env.KLAXON_WORKER_MEMORY);
       const created = await createWorker({
         address,
         security,
@@ -168,6 +170,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
         taskQueue: env.KLAXON_TASK_QUEUE,
         workflowBundle: bundle,
         dataConverter,
+        maxCachedWorkflows: cachedWorkflows,
         deps: {
           config,
           incidents,
@@ -190,7 +193,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
         await running;
         await created.connection.close();
       });
-      log.info({ taskQueue: env.KLAXON_TASK_QUEUE }, 'worker running');
+      log.info({ taskQueue: env.KLAXON_TASK_QUEUE, memory: `${Math.round(env.KLAXON_WORKER_MEMORY / 1024 ** 2)}MiB`, cachedWorkflows }, 'worker running');
     }
 
     let app: FastifyInstance | undefined;

@@ -11,12 +11,10 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { runbooks } from 'klaxon-runbooks';
 import type { KlaxonActivities } from '../activities';
 import type { RunbookContext, WaitForOptions, ApproveOptions, SilenceOptions } from '../src/runbook/define';
 import type { RunbookStepActivities } from '../src/runbook/stepTypes';
 import { parseDuration } from '../src/config/duration';
-import { resolveParams } from '../src/runbook/params';
 import {
   RUNBOOK_CONFLICT,
   runbookDecisionUpdate,
@@ -30,6 +28,16 @@ import {
   type RunbookOutcome,
   type RunbookView,
 } from './runbookDefinitions';
+
+/**
+ * The runbooks (user files and the zod schemas of their params), loaded when a runbook run first
+ * needs them. Every module a workflow imports is evaluated again for each workflow in the worker's
+ * cache; incident workflows, most of the cache, never need these (issue #11: memory per incident).
+ */
+function library(): { runbooks: typeof import('klaxon-runbooks').runbooks; resolveParams: typeof import('../src/runbook/params').resolveParams } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return { runbooks: require('klaxon-runbooks').runbooks, resolveParams: require('../src/runbook/params').resolveParams };
+}
 
 // Each step's side effect: retried with backoff; what the vendor refused for good is not retried.
 const steps = proxyActivities<RunbookStepActivities>({
@@ -94,6 +102,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookOutco
     return outcome;
   };
 
+  const { runbooks, resolveParams } = library();
   const book = runbooks[input.runbook];
   if (!book) return finish('failed', `no runbook named ${input.runbook} in this worker's bundle`);
   const parsed = resolveParams(book.params, input.params, input.incident);

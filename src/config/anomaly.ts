@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration';
+import { duration } from './durationSchema';
 import { timeZone } from './schedules';
 
 /**

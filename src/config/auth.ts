@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { secret } from './secret';
-import { duration } from './duration';
+import { duration } from './durationSchema';
 import { parsePrivateKey } from '../auth/keyring';
 
 /**

@@ -1,5 +1,8 @@
-import { z } from 'zod';
-
+/**
+ * Durations as people write them (`90s`, `1h30m`). No zod here: workflow code imports this, and
+ * every module a workflow imports is evaluated again for each cached workflow (durationSchema.ts
+ * has the config schema).
+ */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
 
@@ -25,17 +28,4 @@ export function formatDuration(ms: number): string {
   }
   if (rest > 0 && parts.length === 0) parts.push(`${rest}ms`);
   return parts.join('');
-}
-
-/** A config duration: written as a string (`15m`), parsed once here into milliseconds. */
-export function duration() {
-  // Marked for generated docs (docs/receivers.md): "a duration", not just "a string".
-  return z.string().meta({ 'x-duration': true }).transform((raw, ctx) => {
-    const ms = parseDuration(raw);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${raw}" is not a duration (use e.g. 90s, 15m, 2h, 1d)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
 }

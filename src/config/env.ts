@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CIPHERS, DEFAULT_CIPHER } from '../crypto/keyring';
+import { DEFAULT_WORKER_MEMORY, parseBytes } from '../temporal/workerMemory';
 
 /** Process settings from the environment (infrastructure); tenants live in the YAML file. */
 export const envSchema = z.object({
@@ -50,6 +51,21 @@ export const envSchema = z.object({
    * 127.0.0.1. /metrics appends them either way.
    */
   TEMPORAL_METRICS_ADDRESS: z.string().optional(),
+  /**
+   * The worker's memory budget (`1GiB`, `768MiB`): it sizes the sticky workflow cache so that the
+   * process stays within it however many incidents are open (src/temporal/workerMemory.ts).
+   */
+  KLAXON_WORKER_MEMORY: z
+    .string()
+    .default(DEFAULT_WORKER_MEMORY)
+    .transform((raw, ctx) => {
+      const bytes = parseBytes(raw);
+      if (bytes === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${raw}" is not a memory size (use e.g. 768MiB, 1GiB, 2G)` });
+        return z.NEVER;
+      }
+      return bytes;
+    }),
   /** `--role worker` has no HTTP API: set this to serve its /metrics (deliveries, audit counts, SDK metrics) on a port of its own. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });

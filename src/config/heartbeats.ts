@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration';
+import { duration } from './durationSchema';
 
 /**
  * A heartbeat (dead-man's switch): something that must check in every `interval`. A missed beat

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration';
+import { duration } from './durationSchema';
 
 /** A built-in redaction rule (src/audit/redact.ts says what each one matches). */
 export const BUILTIN_RULES = ['email', 'ip', 'phone', 'bearer'] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { secret } from './secret';
-import { duration } from './duration';
+import { duration } from './durationSchema';
 import { MAX_RECEIVER_TIMEOUT_MS } from '../delivery/policy';
 
 /**

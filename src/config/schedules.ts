@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, parseDuration } from './duration';
+import { parseDuration } from './duration';
+import { duration } from './durationSchema';
 import { HOUR_MS, isTimeZone, parseClock, parseDate, parseDateTime } from '../oncall/localTime';
 
 /**

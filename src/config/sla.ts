@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, formatDuration } from './duration';
+import { formatDuration } from './duration';
+import { duration } from './durationSchema';
 
 /**
  * Service tiers and their SLA targets: how soon an incident must be acknowledged and resolved.

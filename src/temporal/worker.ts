@@ -19,6 +19,8 @@ export interface WorkerOptions {
   /** Payload encryption (src/temporal/encryption.ts): the same as the client's. */
   dataConverter: DataConverter;
   deps: ActivityDeps;
+  /** Workflows kept in the sticky cache (workerMemory.ts sizes it from KLAXON_WORKER_MEMORY). */
+  maxCachedWorkflows: number;
 }
 
 /** The Klaxon worker: incident workflows plus the activities that do their side effects. */
@@ -31,8 +33,9 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     workflowBundle: opts.workflowBundle,
     dataConverter: opts.dataConverter,
     activities: createActivities(opts.deps),
-    // Timers and signals wake workflows; keeping them cached avoids replaying history for each one.
-    maxCachedWorkflows: 2000,
+    // A cached workflow answers a timer or signal without replaying its history; the cache is
+    // bounded by the memory budget, evicted incidents replay when they next wake.
+    maxCachedWorkflows: opts.maxCachedWorkflows,
     ...HEARTBEAT_THROTTLE,
   });
   return { worker, connection };

@@ -1,0 +1,34 @@
+/**
+ * The worker's memory budget (KLAXON_WORKER_MEMORY) turned into the size of its sticky workflow
+ * cache. A cached incident answers its timer or signal at once; an evicted one replays its (small)
+ * history first, a few milliseconds. Parked incidents beyond the cache cost nothing in the worker,
+ * so memory stays flat however many are open (issue #11; BENCHMARKS.md: Escalation timers).
+ */
+
+const UNITS: Record<string, number> = { KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** `1GiB`, `768MiB`, `1.5G` → bytes; undefined for anything else. */
+export function parseBytes(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(KiB|MiB|GiB|K|M|G)\s*$/i.exec(text);
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * UNITS[m[2].toUpperCase()]);
+}
+
+/**
+ * Measured with `npm run bench -- escalation` (2 cores, Node 20): a worker process with nothing
+ * cached (HTTP server, client, worker, workflow bundle loaded) holds about 450 MiB; each cached
+ * incident workflow about 0.5 MiB (its own evaluation of the workflow modules plus its state).
+ */
+export const WORKER_BASE_BYTES = 512 * 1024 ** 2;
+export const CACHED_WORKFLOW_BYTES = 0.5 * 1024 ** 2;
+/** The SDK's least (a smaller budget still runs, replaying on nearly every task; the start logs it). */
+export const MIN_CACHED_WORKFLOWS = 2;
+export const MAX_CACHED_WORKFLOWS = 20_000;
+
+export const DEFAULT_WORKER_MEMORY = '1GiB';
+
+/** How many workflows the worker keeps cached within `budgetBytes` of RSS. */
+export function cachedWorkflowsFor(budgetBytes: number): number {
+  const n = Math.floor((budgetBytes - WORKER_BASE_BYTES) / CACHED_WORKFLOW_BYTES);
+  return Math.min(MAX_CACHED_WORKFLOWS, Math.max(MIN_CACHED_WORKFLOWS, n));
+}
