@@ -1,4 +1,5 @@
-import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { changed } from './patches';
 import type { KlaxonActivities } from '../activities';
 
 /**
@@ -22,7 +23,7 @@ export type RecordIncident = KlaxonActivities['recordIncident'];
  * old runs once they stop replaying, and a run must not switch writers half way.
  */
 export function auditWriter(): { write: RecordIncident; afterCommit: boolean } {
-  const afterCommit = patched(DURABLE_AUDIT);
+  const afterCommit = changed(DURABLE_AUDIT);
   const proxy = afterCommit ? recordAfterCommit : recordInTask;
   // The Web UI shows which events a write carries (kinds only).
   const write: RecordIncident = (args) => proxy.executeWithOptions({ summary: `audit ${[...new Set(args.events.map((e) => e.kind))].join(', ')}`.slice(0, 150) }, [args]);

@@ -6,7 +6,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
-  patched,
   getCurrentDetails,
   setCurrentDetails,
   startChild,
@@ -40,6 +39,7 @@ import {
 } from './definitions';
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
+import { changed, startWithBaseline } from './patches';
 import { formatDuration } from '../src/config/duration';
 import { Pager, failureMessage, type PagerHost, type PendingSend } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
@@ -177,9 +177,10 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
  * fires; repeat) → when resolved, tell exactly those who were paged, in their thread.
  */
 export async function incidentWorkflow(input: IncidentInput): Promise<void> {
+  startWithBaseline();
   const info = workflowInfo();
-  const incident = new IncidentState(input, info.workflowId, info.runId, new Date(), patched(INCIDENT_ID_TAIL) ? 'tail' : 'head');
-  const pager = patched(PAGING_V2) ? new Pager(pagerHost(incident)) : undefined;
+  const incident = new IncidentState(input, info.workflowId, info.runId, new Date(), changed(INCIDENT_ID_TAIL) ? 'tail' : 'head');
+  const pager = changed(PAGING_V2) ? new Pager(pagerHost(incident)) : undefined;
   const writer = auditWriter();
   // Before the handlers: alerts signalled before this first task must not come before "opened".
   if (pager && !input.carried) recordOpened(incident);
@@ -190,7 +191,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     void cancelPagesWhenActedOn(incident, pager);
     void tellPartialResolves(incident, pager);
     void tellRunbookMessages(incident, pager);
-    if (patched(SLA_TRACKING)) void watchSla(incident, pager);
+    if (changed(SLA_TRACKING)) void watchSla(incident, pager);
   }
   void recheckHoldWhenSignalled(incident);
 
@@ -199,12 +200,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
     await classify(incident);
     await choosePolicy(incident);
     const flap = incident.plan?.flapping;
-    if (pager && flap && flap.firedInWindow >= flap.threshold && patched(FLAPPING)) {
+    if (pager && flap && flap.firedInWindow >= flap.threshold && changed(FLAPPING)) {
       incident.flapping = { windowMs: flap.windowMs, count: flap.firedInWindow };
       incident.record(new Date(), 'flapping', 'klaxon', { count: flap.firedInWindow, threshold: flap.threshold, window: formatDuration(flap.windowMs) });
     }
     // In the background: the first page never waits for a runbook.
-    if (pager && input.runbooks && patched(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
+    if (pager && input.runbooks && changed(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
   }
   if (incident.flapping) void resolveWhenQuiet(incident);
   let done = false;
@@ -395,7 +396,7 @@ async function tellPartialResolves(incident: IncidentState, pager: Pager): Promi
   for (;;) {
     await condition(() => incident.partialResolvesTold < incident.partialResolves && incident.status !== 'resolved' && !updating());
     // Decided here, when the first update after the deploy is due: earlier runs replay unchanged.
-    if (!patched(PARTIAL_RESOLVE_UPDATES)) {
+    if (!changed(PARTIAL_RESOLVE_UPDATES)) {
       incident.partialResolvesTold = incident.partialResolves;
       continue;
     }
@@ -409,7 +410,7 @@ async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promi
   for (;;) {
     await condition(() => incident.runbookMessages.length > 0 && incident.status !== 'resolved');
     // A page still on its way has no conversation yet: told now, its receiver would never hear it.
-    if (pager.pending('page').length > 0 && patched(RUNBOOK_MESSAGES_AFTER_PAGES)) {
+    if (pager.pending('page').length > 0 && changed(RUNBOOK_MESSAGES_AFTER_PAGES)) {
       await condition(() => pager.pending('page').length === 0 || incident.status === 'resolved');
       if (incident.status === 'resolved') continue;
     }
@@ -417,7 +418,7 @@ async function tellRunbookMessages(incident: IncidentState, pager: Pager): Promi
     const which = m.approval ? `approval/${m.approval.runId}` : `note/${m.note!.runId}/${m.note!.seq ?? 0}`;
     pager.update('updated', (p) => keyFor(incident, which, p), m);
     // Named approvers hear of it directly too, each with a link of their own.
-    if (m.approval?.approvers?.length && patched(RUNBOOK_APPROVERS)) {
+    if (m.approval?.approvers?.length && changed(RUNBOOK_APPROVERS)) {
       const targets = { receivers: [], users: m.approval.approvers, schedules: [] };
       const { sends, unreachable } = await resolveRecipientsInBackground.executeWithOptions({ summary: `look up approvers ${describeTargets(targets)}` }, [{ tenant: incident.input.tenant, targets, at: new Date().toISOString() }]);
       for (const u of unreachable) incident.record(new Date(), 'notify.unreachable', 'klaxon', { ...u, approval: m.approval.runId });
@@ -435,7 +436,7 @@ async function handOverNotices(incident: IncidentState, pager: Pager): Promise<v
   const toResolved = (p: { receiver: string; recipient?: Recipient; thread?: ThreadRef }, which = 'resolved') =>
     ({ key: keyFor(incident, which, p), kind: 'resolved' as const, receiver: p.receiver, recipient: p.recipient, thread: p.thread, purpose: 'notice' as const });
   // An update still on its way is stale now: "resolved" follows in the same thread.
-  const unfinished = (patched(NOTICE_HANDOVER) ? pager.handOver('notice') : pager.pending('notice')).filter((s) => s.kind !== 'updated');
+  const unfinished = (changed(NOTICE_HANDOVER) ? pager.handOver('notice') : pager.pending('notice')).filter((s) => s.kind !== 'updated');
   const sends = [...unfinished, ...[...incident.notified.values()].map((p) => toResolved(p))];
   // Fired and resolved before Klaxon paged anyone (a worker or Temporal outage, not a policy wait
   // or a hold): the first step's receivers hear of it once, rather than never.
@@ -541,7 +542,7 @@ async function page(
     const no = String(++incident.sendNo);
     // People with their own notification rules: what a rule puts off waits for its time.
     const later = sends.filter((s) => (s.afterMs ?? 0) > 0);
-    const deferring = later.length > 0 && patched(PERSONAL_RULES);
+    const deferring = later.length > 0 && changed(PERSONAL_RULES);
     pager.page(deferring ? sends.filter((s) => !s.afterMs) : sends, kind, step, (s) => keyFor(incident, no, s));
     if (deferring) {
       for (const s of later) {
@@ -564,7 +565,7 @@ async function page(
       sends.map(async (send) => {
         try {
           const args = { ...sendArgs(incident, send, kind), idempotencyKey: keyFor(incident, String(sendNo), send) };
-          const r = patched(FAST_FIRST_TRY) ? await notifyFast(args).catch((err) => retryAsActivity(err, args, stillFiring)) : await notify(args);
+          const r = changed(FAST_FIRST_TRY) ? await notifyFast(args).catch((err) => retryAsActivity(err, args, stillFiring)) : await notify(args);
           incident.addNotified({ receiver: send.receiver, recipient: send.recipient, thread: r.thread });
           incident.record(new Date(), 'notified', 'klaxon', { step, kind, receiver: send.receiver, user: send.recipient?.id, response: r.response, duplicate: r.duplicate });
         } catch (err) {
@@ -640,7 +641,7 @@ function lastNotifyTargets(steps: PlanStep[]): NotifyTargets {
  * and pages are based on). Added after the first release, hence patched().
  */
 async function classify(incident: IncidentState): Promise<void> {
-  if (!patched(ANOMALY_CLASSIFY)) return;
+  if (!changed(ANOMALY_CLASSIFY)) return;
   const declared = incident.declaredSeverity;
   incident.lastDeclared = declared;
   const c = await classifyIncident.executeWithOptions({ summary: 'score with the anomaly model' }, [{
@@ -681,7 +682,7 @@ async function choosePolicy(incident: IncidentState): Promise<void> {
 
 /** This incident may mute others: they look at their holds again (see INHIBITION_SIGNALS). */
 async function tellInhibited(incident: IncidentState): Promise<void> {
-  if (!incident.plan?.mayInhibit || !patched(INHIBITION_SIGNALS)) return;
+  if (!incident.plan?.mayInhibit || !changed(INHIBITION_SIGNALS)) return;
   await recheckInhibited.executeWithOptions({ summary: 'tell the incidents this one mutes to look again' }, [{ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels }]).catch(() => undefined);
 }
 
@@ -695,7 +696,7 @@ async function recheckHoldWhenSignalled(incident: IncidentState): Promise<void> 
     incident.recheckHold = false;
     if (incident.status !== 'firing' || !incident.plan) continue;
     const args = { tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString() };
-    const lookup = patched(RECHECK_AS_ACTIVITY) ? planIncidentInBackground : planIncident;
+    const lookup = changed(RECHECK_AS_ACTIVITY) ? planIncidentInBackground : planIncident;
     const { hold } = await lookup.executeWithOptions({ summary: 'check inhibition again' }, [args]);
     const plan = incident.plan;
     if (incident.status !== 'firing' || incident.escalateNow) continue;
@@ -727,7 +728,7 @@ async function waitOutHold(incident: IncidentState): Promise<void> {
 /** Acknowledged (or snoozed): nothing is sent until the snooze ends, the ack times out, or a person acts. */
 async function waitWhileAcknowledged(incident: IncidentState, pager: Pager | undefined): Promise<void> {
   // Added after the first release: running incidents without the patch keep their old behaviour.
-  if (incident.acksAnnounced < incident.acks && (pager || patched(ACK_ANNOUNCEMENTS))) {
+  if (incident.acksAnnounced < incident.acks && (pager || changed(ACK_ANNOUNCEMENTS))) {
     incident.acksAnnounced = incident.acks;
     const which = `ack${incident.acks}`;
     if (pager) pager.notice('acknowledged', (p) => keyFor(incident, which, p));
