@@ -27,6 +27,8 @@ import { profileMainThread } from './support/profile';
 import { runClosedLoop, runPaced, type LoadResult, type Sample } from './support/load';
 import { cpuDelta, cpuSnapshot, type CpuRow } from './support/cpu';
 import { ms, percentile, perSecond, rate, wallNow } from './support/stats';
+import { scaleResults } from './support/scale';
+import type { BenchPageActivities } from './support/trivialWorkflow';
 
 export interface IngestBenchOptions {
   /** Payloads (= incidents) per measured phase; env BENCH_N. */
@@ -40,6 +42,12 @@ export interface IngestBenchOptions {
 }
 
 const TRIVIAL_WORKFLOW = 'benchTrivialWorkflow';
+const PAGE_WORKFLOW = 'benchPageWorkflow';
+/** The steady rate of the product's latency promise (processing < 100 ms p95), issue #11. */
+const STEADY_RATE = 7;
+const STEADY_SECONDS = 15;
+/** Unchanged re-sends of groups already open (Alertmanager's repeat_interval). */
+const RESENDS = 5000;
 const IDLE_COUNT = 30;
 /** Calls per diagnostic phase (at most n). */
 const DIAGNOSTIC_N = 200;
@@ -318,7 +326,15 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       logger: { info() {}, debug() {}, trace() {}, warn() {}, error: console.error, log() {} },
     });
     const connection = await NativeConnection.connect({ address: klaxon.temporalAddress });
-    const worker = await Worker.create({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: trivialQueue, workflowBundle: { code }, activities: {} });
+    const pageHttp = new Pool(receiver.url, { connections: c, keepAliveTimeout: 60_000 });
+    const activities: BenchPageActivities = {
+      async benchPost(url, body) {
+        const res = await pageHttp.request({ path: new URL(url).pathname, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await res.body.text();
+        if (res.statusCode >= 300) throw new Error(`receiver answered ${res.statusCode}`);
+      },
+    };
+    const worker = await Worker.create({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: trivialQueue, workflowBundle: { code }, activities });
     trivial = { worker, connection, running: worker.run() };
     const start = (prefix: string, queue: string) => (i: number) =>
       client.workflow.start(TRIVIAL_WORKFLOW, { taskQueue: queue, workflowId: `bench/${run}/${prefix}/${i}` }).then(() => undefined);
@@ -367,6 +383,30 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     const idle = notificationLatencies(idleSamples, await receiver.take());
     say(`(c) unloaded first-notification p50 ${ms(percentile(idle.values, 50))}, p99 ${ms(percentile(idle.values, 99))}`);
 
+    // (h) The least a durable page can be, in the same burst shape as (a): a workflow running one
+    // activity that POSTs to the same receiver. Klaxon's notified rate in (a) is compared with it.
+    const pageStarts = await measure(`(h) minimal page workflows, ${n} at concurrency ${c}`, () =>
+      runClosedLoop(n, c, (i) => client.workflow.start(PAGE_WORKFLOW, { taskQueue: trivialQueue, workflowId: `bench/${run}/page/${i}`, args: [`${receiver!.url}/hook`, `page-${run}-${i}`] }).then(() => undefined)),
+    );
+    const pageSentFrom = Math.min(...pageStarts.result.samples.map((s) => s.sentAt));
+    await receiver.waitFor(pageStarts.result.ok, 180_000);
+    const pageArrivals = (await receiver.take()).filter((a) => a.incidentId?.startsWith(`page-${run}-`));
+    const pageRate = perSecond(pageArrivals.length, Math.max(...pageArrivals.map((a) => a.at)) - pageSentFrom);
+    say(`(h) minimal page workflows: ${pageArrivals.length}/${n} paged at ${rate(pageRate)}`);
+    await new Promise((r) => setTimeout(r, 2000));
+
+    // (f) Steady: the product's promise (first page < 100 ms p95) at ${STEADY_RATE}/s, open loop.
+    const steadyBodies = bodies('steady', STEADY_RATE * STEADY_SECONDS);
+    const steadyPhase = await measure(`(f) webhook ingest, ${STEADY_RATE}/s`, () => runPaced(steadyBodies.length, STEADY_RATE, (i) => post(steadyBodies[i])));
+    const steady = await notified(steadyPhase.result.samples, 60_000);
+    say(`(f) first-notification p50 ${ms(percentile(steady.values, 50))}, p95 ${ms(percentile(steady.values, 95))}, p99 ${ms(percentile(steady.values, 99))}`);
+
+    // (g) Unchanged re-sends of the groups (a) opened, as Alertmanager repeats them: answered
+    // from the HTTP process's memory (and one audit-store read), no Temporal write.
+    const resendPhase = await measure(`(g) unchanged re-sends, ${RESENDS} at concurrency ${c}`, () => runClosedLoop(RESENDS, c, (i) => post(ingestBodies[i % n])));
+    const unchanged = resendPhase.result.samples.filter((x) => x.value?.every((g) => g.outcome === 'unchanged')).length;
+    say(`(g) ${unchanged}/${RESENDS} answered unchanged`);
+
     // (e) Sustained: half the notification rate (a) reached, for about 10 s (open loop, as
     // Alertmanager sends): is p99 < 1 s when the worker keeps up?
     const sustainedRate = Math.max(1, Math.floor(notifyRate / 2));
@@ -389,6 +429,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     const unpolled = await measure(`(b3) workflow.start, nobody polling, ${m}`, () => runClosedLoop(m, c, start('unpolled', `bench-unpolled-${run}`)));
     worker.shutdown();
     await trivial.running;
+    await pageHttp.close();
     await connection.close();
     trivial = undefined;
     // (a2) The product path without HTTP: IngestService.ingest into Klaxon's own worker, as many
@@ -411,6 +452,24 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     const disturbed = (x: Phase, y: Phase) => Math.abs(othersIn(x) - othersIn(y)) > 0.25;
     const noisy = disturbed(ingest, ceiling);
     const incidentCpu = cpuPerCall(Math.max(1, ingest.result.ok), ingest.cpu, loaded.cpu);
+    const startCpu = cpuPerCall(Math.max(1, ceiling.result.ok), ceiling.cpu);
+    Object.assign(scaleResults, {
+      ingestPerSec: incidentsPerSec,
+      ceilingPerSec,
+      burstNotifiedPerSec: notifyRate,
+      pageWorkflowPerSec: pageRate,
+      temporalCpuPerIncidentMs: incidentCpu.temporal,
+      temporalCpuPerStartMs: startCpu.temporal,
+      burstN: n,
+      burstFirstPageP99Ms: p99First,
+      steadyRate: STEADY_RATE,
+      steadyFirstPageP99Ms: percentile(steady.values, 99),
+      steadyFirstPageP95Ms: percentile(steady.values, 95),
+      resendPerSec: throughput(resendPhase),
+      resendUnchanged: unchanged,
+      resendTotal: RESENDS,
+      resendTemporalCpuMs: cpuPerCall(Math.max(1, resendPhase.result.ok), resendPhase.cpu).temporal,
+    });
     const lines = [
       '## Ingest and first notification',
       '',
@@ -432,6 +491,9 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       `| incidents notified per second during (a) | ${rate(notifyRate)} (the last ${ms(notifyElapsed - ingest.result.elapsedMs)} after the last webhook answer) | |`,
       `| first notification p50 / p99, sustained ${sustainedRate}/s for ${sustainedCount} (e) | ${lat(sustained)} | |`,
       `| first notification p50 / p99, unloaded: one at a time, ${IDLE_COUNT} (c) | ${lat(idle)} | |`,
+      `| (h) minimal page workflows (one activity POSTing to the receiver), ${n} in the same burst shape | ${rate(pageRate)} paged; Klaxon's incidents in (a) ${rate(notifyRate)} = **${(notifyRate / pageRate).toFixed(2)}** of it | ≥ 0.8 ${mark(notifyRate / pageRate >= 0.8)} |`,
+      `| (f) steady ${STEADY_RATE}/s for ${STEADY_SECONDS} s: first notification p50 / p95 / p99 | ${ms(percentile(steady.values, 50))} / ${ms(percentile(steady.values, 95))} / ${ms(percentile(steady.values, 99))} (${steady.missing} missing, ${steady.duplicates} duplicates) | p99 < 100 ms ${mark(percentile(steady.values, 99) < 100)} |`,
+      `| (g) unchanged re-sends, ${c} in flight | **${rate(throughput(resendPhase))}** (${unchanged}/${RESENDS} answered unchanged; Temporal server CPU ${ms(cpuPerCall(Math.max(1, resendPhase.result.ok), resendPhase.cpu).temporal)} per re-send) | ≥ 5,000/s ${mark(throughput(resendPhase) >= 5000)} |`,
       '',
       ...(noisy
         ? [
@@ -463,6 +525,9 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       `- (a): ${cpuText(ingest.cpu)}; event-loop delay p50 ${ms(loop.percentile(50) / 1e6)}, p99 ${ms(loop.percentile(99) / 1e6)}, max ${ms(loop.max / 1e6)}`,
       `- (a) after the last answer until the last notification: ${cpuText(loaded.cpu)}`,
       `- (e): ${cpuText(sustainedPhase.cpu)}`,
+      `- (f): ${cpuText(steadyPhase.cpu)}`,
+      `- (g): ${cpuText(resendPhase.cpu)}`,
+      `- (h): ${cpuText(pageStarts.cpu)}`,
       `- (a2): ${cpuText(direct.cpu)}`,
       `- (b2): ${cpuText(callShape.cpu)}`,
       `- (b): ${cpuText(ceiling.cpu)}`,

@@ -1,3 +1,5 @@
+import { proxyActivities } from '@temporalio/workflow';
+
 /**
  * The cheapest possible workflows (one workflow task, no activities) for the bench's ceiling
  * measurements. `incidentWorkflow` carries the product's workflow type name so Klaxon's own
@@ -6,3 +8,17 @@
 export async function benchTrivialWorkflow(): Promise<void> {}
 
 export async function incidentWorkflow(_input: unknown): Promise<void> {}
+
+export interface BenchPageActivities {
+  benchPost(url: string, body: string): Promise<void>;
+}
+
+const { benchPost } = proxyActivities<BenchPageActivities>({ startToCloseTimeout: '10s' });
+
+/**
+ * The least a durable page can be: a workflow that runs one activity POSTing to the receiver. The
+ * paging rate of a burst of these is what Klaxon's incidents are compared with (issue #11).
+ */
+export async function benchPageWorkflow(url: string, incidentId: string): Promise<void> {
+  await benchPost(url, JSON.stringify({ kind: 'firing', incident: { id: incidentId } }));
+}

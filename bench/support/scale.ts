@@ -1,0 +1,29 @@
+/**
+ * What the sections of one `npm run bench` run leave for the scale summary (issue #11): the
+ * summary compares numbers measured side by side in the same run, never across runs.
+ */
+export interface ScaleResults {
+  ingestPerSec: number;
+  ceilingPerSec: number;
+  /** Incidents notified per second in the burst (a), and minimal page workflows per second (h). */
+  burstNotifiedPerSec: number;
+  pageWorkflowPerSec: number;
+  temporalCpuPerIncidentMs: number;
+  temporalCpuPerStartMs: number;
+  burstN: number;
+  burstFirstPageP99Ms: number;
+  steadyRate: number;
+  steadyFirstPageP99Ms: number;
+  steadyFirstPageP95Ms: number;
+  resendPerSec: number;
+  resendUnchanged: number;
+  resendTotal: number;
+  resendTemporalCpuMs: number;
+  parkedN: number;
+  parkedRssMb: number;
+  parkedRssAt1000Mb: number;
+  cachedWorkflows: number;
+  latenessP99Ms: number;
+}
+
+export const scaleResults: Partial<ScaleResults> = {};
