@@ -55,6 +55,12 @@ export interface DeliveryResult {
 export interface NotifierContext {
   http: import('./http').HttpDelivery;
   now(): Date;
+  /**
+   * For channels that talk through a vendor SDK instead of `http` (SNS): the delivery's cancel
+   * signal, and the hook to run right before the request is written. `http.send` applies both itself.
+   */
+  signal?: AbortSignal;
+  beforeRequest?: () => void;
 }
 
 /**
