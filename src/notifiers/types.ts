@@ -34,6 +34,8 @@ export interface Recipient {
   slack?: string;
   telegram?: string;
   phone?: string;
+  /** Their ntfy topic or Pushover user key (on the receiver's server, with its credentials). */
+  push?: string;
 }
 
 /** Vendor reference to the message/thread/ticket created by a send; JSON-serialisable. */
