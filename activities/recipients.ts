@@ -20,10 +20,12 @@ export interface Recipients {
 }
 
 /** Used at once for a person without personal rules (sms and voice only through rules). */
-const CONTACT_METHODS = ['slack', 'email', 'telegram', 'phone'] as const;
+const CONTACT_METHODS = ['slack', 'email', 'telegram', 'phone', 'push'] as const;
 
 function recipientOf(t: TenantConfig, userId: string): Recipient {
   const u = t.users[userId];
+  // No push address: the notify activity looks it up at send time (withPushAddress), so it stays
+  // out of the workflow's history (on ntfy.sh a topic name is its password).
   return { id: userId, name: u.name, email: u.email, slack: u.slack, telegram: u.telegram, phone: u.phone };
 }
 

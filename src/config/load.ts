@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { withCalendar } from '../oncall/ics';
 import { parseDocument } from 'yaml';
 import { configSchema, type KlaxonConfig, type NotifyTargets, type TenantConfig } from './schema';
+import type { ReceiverConfig } from './receivers';
 import { compileTemplate } from '../templates/render';
 import { sampleRenderProblem } from '../templates/samples';
 import { checkSchedules } from './schedules';
@@ -80,6 +81,19 @@ function checkTemplates(problems: Problems, path: string, templates: Record<stri
   }
 }
 
+/**
+ * A push rule reaches the person's own address on the `userChannels.push` receiver: an ntfy topic,
+ * or for Pushover a user key ("30 characters long, case-sensitive … [A-Za-z0-9]",
+ * https://pushover.net/api#identifiers), checked here so a typo fails validation, not a page.
+ */
+function pushProblems(where: string, userId: string, address: string | undefined, receiver: ReceiverConfig | undefined): ConfigProblem[] {
+  if (!address) return [{ path: where, message: `${userId} has no push address (an ntfy topic or Pushover user key) to reach by push` }];
+  if (receiver?.type === 'pushover' && !/^[A-Za-z0-9]{30}$/.test(address)) {
+    return [{ path: where, message: `${userId}'s push is not a Pushover user key (30 letters and digits)` }];
+  }
+  return [];
+}
+
 /** Checks what a schema cannot: that names used in one place are defined in another. */
 export function crossCheck(config: KlaxonConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -104,10 +118,18 @@ export function crossCheck(config: KlaxonConfig): ConfigProblem[] {
         (rules ?? []).forEach((r, i) => {
           const where = `${at}.users.${userId}.rules.${urgency}.${i}.via`;
           if (!t.userChannels[r.via]) problems.push({ path: where, message: `no userChannels.${r.via} receiver is configured` });
+          if (r.via === 'push') {
+            problems.push(...pushProblems(where, userId, u.push, t.userChannels.push ? t.receivers[t.userChannels.push] : undefined));
+            return;
+          }
           const field = ['sms', 'voice', 'phone'].includes(r.via) ? 'phone' : r.via;
           if (!u[field as 'phone' | 'email' | 'slack' | 'telegram']) problems.push({ path: where, message: `${userId} has no ${field} to reach by ${r.via}` });
         });
       }
+    }
+    const push = t.userChannels.push ? t.receivers[t.userChannels.push] : undefined;
+    if (push && push.type !== 'ntfy' && push.type !== 'pushover') {
+      problems.push({ path: `${at}.userChannels.push`, message: `receiver "${t.userChannels.push}" is ${push.type}; push needs an ntfy or pushover receiver` });
     }
     for (const [method, receiver] of Object.entries(t.userChannels)) {
       if (receiver && !Object.hasOwn(t.receivers, receiver)) problems.push({ path: `${at}.userChannels.${method}`, message: `unknown receiver "${receiver}"` });

@@ -409,6 +409,34 @@ export const pubsubReceiver = z
   })
   .strict();
 
+/**
+ * An SNS topic ARN, `arn:<partition>:sns:<region>:<account>:<name>`; a FIFO topic's name ends in
+ * `.fifo` ("up to 256 characters … uppercase and lowercase ASCII letters, numbers, underscores, and
+ * hyphens", FIFO names end with .fifo: https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html).
+ */
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$/;
+
+/** The region a topic lives in: Publish must go to that region's endpoint, so the ARN says it. */
+export function snsTopicRegion(arn: string): string | undefined {
+  return SNS_TOPIC_ARN.exec(arn)?.[1];
+}
+
+/** AWS SNS: Publish one message per incident change, with message attributes; SigV4 by the AWS SDK. */
+export const snsReceiver = z
+  .object({
+    type: z.literal('sns'),
+    topicArn: z.string().regex(SNS_TOPIC_ARN, 'an SNS topic ARN is arn:aws:sns:<region>:<12-digit account>:<name> (a FIFO topic\'s name ends in .fifo)').meta({ examples: ['arn:aws:sns:eu-west-1:123456789012:klaxon-incidents'] }).describe('The topic to publish to; its region is the one in the ARN. A `.fifo` topic gets MessageGroupId (the incident) and MessageDeduplicationId (the delivery\'s idempotency key).'),
+    accessKeyId: secret().optional().describe('Access key id (`AKIA…`), with `secretAccessKey`. Both unset: the AWS SDK\'s default credential chain (AWS_* env vars, shared config/SSO, web identity, ECS/EC2 role).'),
+    secretAccessKey: secret().optional().describe('Secret access key, with `accessKeyId`.'),
+    sessionToken: secret().optional().describe('Session token, for temporary credentials (`ASIA…` keys).'),
+    endpoint: z.url().optional().describe('API endpoint instead of the region\'s (a VPC endpoint, LocalStack or moto).'),
+    format: z.enum(['json', 'text']).default('json').describe('`json` (default): the incident change as a JSON object (for SQS, Lambda, HTTPS subscribers); `text`: the rendered title and text (for e-mail and SMS subscribers).'),
+    ...receiverCommon,
+  })
+  .strict()
+  .refine((r) => !r.accessKeyId === !r.secretAccessKey, { message: 'set accessKeyId and secretAccessKey together (or neither, for the default credential chain)', path: ['secretAccessKey'] })
+  .refine((r) => !r.sessionToken || !!r.accessKeyId, { message: 'sessionToken needs accessKeyId and secretAccessKey', path: ['sessionToken'] });
+
 export const receiverSchema = z.discriminatedUnion('type', [
   webhookReceiver,
   slackReceiver,
@@ -436,6 +464,7 @@ export const receiverSchema = z.discriminatedUnion('type', [
   incidentioReceiver,
   eventgridReceiver,
   pubsubReceiver,
+  snsReceiver,
 ]);
 
 export type ReceiverConfig = z.infer<typeof receiverSchema>;

@@ -19,8 +19,11 @@ const clock = (allowEndOfDay = false) =>
 const dateTime = () =>
   z.string().refine((s) => parseDateTime(s, 'UTC') !== undefined, { error: (i) => `"${String(i.input)}" is not an ISO date-time (e.g. 2024-03-11T09:00 or 2024-03-11T09:00:00Z)` });
 
-/** Contact methods a personal rule can use; `sms`, `voice` and `phone` reach the user's phone. */
-export const CONTACT_METHODS = ['slack', 'email', 'telegram', 'phone', 'sms', 'voice'] as const;
+/**
+ * Contact methods a personal rule can use; `sms`, `voice` and `phone` reach the user's phone, `push`
+ * the user's own ntfy topic or Pushover user key.
+ */
+export const CONTACT_METHODS = ['slack', 'email', 'telegram', 'phone', 'sms', 'voice', 'push'] as const;
 export type ContactMethod = (typeof CONTACT_METHODS)[number];
 
 const personalRuleSchema = z.object({ after: duration().prefault('0s'), via: z.enum(CONTACT_METHODS) }).strict();
@@ -34,6 +37,11 @@ export const userSchema = z
     phone: z.string().regex(/^\+[1-9]\d{1,14}$/, 'use E.164, e.g. +14155550100').optional(),
     /** Telegram chat id (numeric; negative for groups). */
     telegram: z.string().regex(/^-?\d+$/, 'a Telegram chat id is a number').optional(),
+    /**
+     * The person's own push address on the tenant's `userChannels.push` receiver, which supplies
+     * the server and credentials: an ntfy topic, or a Pushover user key (30 letters and digits).
+     */
+    push: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'an ntfy topic (1-64 letters, digits, - or _) or a Pushover user key (30 letters and digits)').optional(),
     timeZone: timeZone().optional(),
     /**
      * Personal notification rules per urgency (the policy's `urgency`): when a step pages this

@@ -97,7 +97,7 @@ export const DEFAULT_INHIBIT_RULES = [{ sourceMatchers: ['severity="critical"'],
 
 /** Which receiver reaches a person through which contact method (the user's slack id, email, …). */
 export const userChannelsSchema = z
-  .object({ slack: z.string().optional(), email: z.string().optional(), telegram: z.string().optional(), phone: z.string().optional(), sms: z.string().optional(), voice: z.string().optional() })
+  .object({ slack: z.string().optional(), email: z.string().optional(), telegram: z.string().optional(), phone: z.string().optional(), sms: z.string().optional(), voice: z.string().optional(), push: z.string().optional() })
   .strict();
 
 export const routeSchema = z

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConfigStore } from '../config/store';
+import type { TenantConfig } from '../config/schema';
 import type { Claim, NotificationLedger } from './ledger';
 import { nextTry, type FailedAttempt, type NotificationAttempts } from './attempts';
 import type { IncidentView } from '../incident/view';
@@ -31,6 +32,16 @@ export interface NotifyResult {
   deliveredBy?: string;
   /** True when the ledger showed this key was already delivered (a retry or replay): nothing was sent. */
   duplicate?: boolean;
+}
+
+/**
+ * The person's push address (users.<u>.push: an ntfy topic or Pushover user key) from the config at
+ * send time, not from the activity's arguments: arguments are stored in the workflow's history, and
+ * on ntfy.sh a topic name is all it takes to read or post to it.
+ */
+function withPushAddress(tenant: TenantConfig, recipient: Recipient | undefined): Recipient | undefined {
+  const push = recipient && tenant.users[recipient.id]?.push;
+  return push ? { ...recipient, push } : recipient;
 }
 
 /**
@@ -108,7 +119,7 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
           receiver,
           // With a thread: follow-ups and re-pages continue the conversation (deliver decides per channel).
           mode: args.thread ? 'update' : 'send',
-          message: { kind: args.kind, incident: rendered.incident, title: rendered.title, text: rendered.text, layout: rendered.layout, idempotencyKey: args.idempotencyKey, thread: args.thread, recipient: args.recipient },
+          message: { kind: args.kind, incident: rendered.incident, title: rendered.title, text: rendered.text, layout: rendered.layout, idempotencyKey: args.idempotencyKey, thread: args.thread, recipient: withPushAddress(tenant, args.recipient) },
           receivers: tenant.receivers,
         },
         deps.notifier,

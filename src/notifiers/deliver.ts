@@ -76,6 +76,8 @@ export async function deliver(req: DeliveryRequest, ctx: NotifierContext, opts: 
     signal || beforeRequest
       ? {
           ...ctx,
+          signal,
+          beforeRequest,
           http: {
             send: (r) => {
               beforeRequest?.();

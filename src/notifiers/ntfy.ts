@@ -82,7 +82,8 @@ export function ntfyHeaders(c: NtfyConfig, m: NotificationMessage): Record<strin
 async function publish(c: NtfyConfig, m: NotificationMessage, ctx: NotifierContext): Promise<DeliveryResult> {
   if (m.kind === 'updated') return { thread: m.thread, skipped: true, response: 'not sent: ntfy cannot add to an earlier notification, and a partial resolve is not worth a new one' };
   const res = await ctx.http.send({
-    url: appendPath(c.url, c.topic),
+    // A person reached through userChannels.push gets it on their own topic; the receiver's topic otherwise.
+    url: appendPath(c.url, m.recipient?.push ?? c.topic),
     headers: ntfyHeaders(c, m),
     body: ntfyBody(m),
     timeoutMs: c.timeout,

@@ -50,7 +50,8 @@ export function pushoverForm(c: PushoverConfig, m: NotificationMessage): Record<
   const page = m.kind === 'firing' || m.kind === 'escalated' || m.kind === 'test';
   const priority = page ? c.priority[inc.severity] ?? DEFAULT_PRIORITY[inc.severity] : NOTICE_PRIORITY;
   const form: Record<string, string> = {
-    user: c.user,
+    // A person reached through userChannels.push gets it on their own user key; the receiver's otherwise.
+    user: m.recipient?.push ?? c.user,
     title: cutWithEllipsis(statusTitle(m), TITLE_MAX),
     message: fitMessageText(m, PUSHOVER_MESSAGE_MAX, { orTitle: true }),
     priority: String(priority),

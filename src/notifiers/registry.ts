@@ -26,6 +26,7 @@ import { xmattersNotifier } from './xmatters';
 import { incidentioNotifier } from './incidentio';
 import { eventgridNotifier } from './eventgrid';
 import { pubsubNotifier } from './pubsub';
+import { snsNotifier } from './sns';
 
 /** Every channel Klaxon speaks, by receiver `type`. Adding a channel = one file + one line here. */
 const notifiers: { [T in ReceiverType]: Notifier<T> } = {
@@ -55,6 +56,7 @@ const notifiers: { [T in ReceiverType]: Notifier<T> } = {
   incidentio: incidentioNotifier,
   eventgrid: eventgridNotifier,
   pubsub: pubsubNotifier,
+  sns: snsNotifier,
 };
 
 export function notifierFor(type: ReceiverType): AnyNotifier {

@@ -34,6 +34,8 @@ export interface Recipient {
   slack?: string;
   telegram?: string;
   phone?: string;
+  /** Their ntfy topic or Pushover user key (on the receiver's server, with its credentials). */
+  push?: string;
 }
 
 /** Vendor reference to the message/thread/ticket created by a send; JSON-serialisable. */
@@ -55,6 +57,12 @@ export interface DeliveryResult {
 export interface NotifierContext {
   http: import('./http').HttpDelivery;
   now(): Date;
+  /**
+   * For channels that talk through a vendor SDK instead of `http` (SNS): the delivery's cancel
+   * signal, and the hook to run right before the request is written. `http.send` applies both itself.
+   */
+  signal?: AbortSignal;
+  beforeRequest?: () => void;
 }
 
 /**

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
  * A server binary the tests run for real (Alertmanager, Prometheus): started, then polled at its
  * readiness URL until it answers 2xx; the tail of its stderr says why when it never does.
  */
-export async function startDaemon(name: string, bin: string, args: string[], readyUrl: string, timeoutMs = 20_000) {
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startDaemon(name: string, bin: string, args: string[], readyUrl: string, timeoutMs = 20_000, env?: NodeJS.ProcessEnv) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let log = '';
   child.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
   const deadline = Date.now() + timeoutMs;

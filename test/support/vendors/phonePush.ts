@@ -50,27 +50,29 @@ export function twilio(opts: { accountSid: string; authToken: string }): Handler
 }
 
 /** ntfy: POST /<topic> with the message as body and the rest in headers. */
-export function ntfy(opts: { topic: string; token?: string; basic?: [string, string] }): Handler & { published: RecordedRequest[] } {
+export function ntfy(opts: { topic: string | string[]; token?: string; basic?: [string, string] }): Handler & { published: RecordedRequest[] } {
+  const topics = ([] as string[]).concat(opts.topic);
   let seq = 0;
   const published: RecordedRequest[] = [];
   const handler = ((req: RecordedRequest) => {
     const want = opts.token ? `Bearer ${opts.token}` : opts.basic ? 'Basic ' + Buffer.from(opts.basic.join(':')).toString('base64') : undefined;
     if (want && req.headers.authorization !== want) return json(req.headers.authorization ? 403 : 401, req.headers.authorization ? ntfyFx.responses.forbidden : ntfyFx.responses.unauthorized);
     if (req.method !== 'POST' && req.method !== 'PUT') return json(405, { code: 40501, http: 405, error: 'method not allowed' });
-    if (req.path !== `/${opts.topic}`) return json(404, { code: 40401, http: 404, error: 'page not found' });
+    const topic = req.path.slice(1);
+    if (!topics.includes(topic)) return json(404, { code: 40401, http: 404, error: 'page not found' });
     if (Buffer.byteLength(req.body) > 4096) return json(413, ntfyFx.responses.tooLarge);
     const p = Number(req.headers.priority ?? 3);
     if (!(p >= 1 && p <= 5)) return json(400, { code: 40007, http: 400, error: 'invalid request: priority invalid' });
     published.push(req);
     const id = `msg${String(++seq).padStart(7, '0')}`;
-    return json(200, { ...ntfyFx.responses.published, id, topic: opts.topic, priority: p, title: req.headers.title, message: req.body });
+    return json(200, { ...ntfyFx.responses.published, id, topic, priority: p, title: req.headers.title, message: req.body });
   }) as Handler & { published: RecordedRequest[] };
   handler.published = published;
   return handler;
 }
 
 /** Pushover: POST /1/messages.json, GET /1/receipts/{r}.json, POST /1/receipts/{r}/cancel.json. */
-export function pushover(opts: { token: string; user: string }): Handler & { sent: URLSearchParams[]; cancelled: string[]; acknowledged: Set<string>; receiptOf: Map<URLSearchParams, string> } {
+export function pushover(opts: { token: string; user: string | string[] }): Handler & { sent: URLSearchParams[]; cancelled: string[]; acknowledged: Set<string>; receiptOf: Map<URLSearchParams, string> } {
   let seq = 0;
   const sent: URLSearchParams[] = [];
   const cancelled: string[] = [];
@@ -90,7 +92,7 @@ export function pushover(opts: { token: string; user: string }): Handler & { sen
       if (req.method === 'GET') return json(200, acknowledged.has(r[1]) ? pushoverFx.responses.receipt : pushoverFx.responses.receiptUnacknowledged);
     }
     if (req.path !== '/1/messages.json' || req.method !== 'POST') return json(404, { status: 0, errors: ['not found'] });
-    if (f.get('user') !== opts.user) return json(400, pushoverFx.responses.invalidUser);
+    if (!([] as string[]).concat(opts.user).includes(f.get('user') ?? '')) return json(400, pushoverFx.responses.invalidUser);
     const message = f.get('message') ?? '';
     if (!message) return json(400, { message: 'cannot be blank', errors: ['message cannot be blank'], status: 0 });
     if ([...message].length > 1024 || [...(f.get('title') ?? '')].length > 250 || (f.get('url') ?? '').length > 512) return json(400, { errors: ['message, title or url too long'], status: 0 });

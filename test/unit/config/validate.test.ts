@@ -184,6 +184,29 @@ describe('tenant configuration', () => {
     expect(crossByPath['tenants.acme.users.alice.rules.high.1.via']).toBe('no userChannels.email receiver is configured');
   });
 
+  test('push rules: userChannels.push names an ntfy or pushover receiver, and the person has a push address it can use', () => {
+    const withPush = (user: string, receivers: string, channel: string) =>
+      valid
+        .replace('      alice: { name: Alice, email: alice@example.com }', `      alice: { name: Alice, email: alice@example.com${user}, rules: { high: [{ via: push }, { after: 2m, via: email }] } }`)
+        .replace('      ops: { type: webhook, url: "\${OPS_URL}" }', `      ops: { type: webhook, url: "\${OPS_URL}" }\n${receivers}`)
+        .replace('    defaultPolicy: standard', `    defaultPolicy: standard\n    userChannels: { email: ops, push: ${channel} }`);
+    const problems = (yaml: string) => {
+      const r = parseConfig(yaml, env);
+      return r.ok ? {} : Object.fromEntries(r.problems.map((p) => [p.path, p.message]));
+    };
+    const ntfyRcv = '      phone-push: { type: ntfy, url: "https://ntfy.example.com", topic: oncall }';
+    const pushoverRcv = '      phone-push: { type: pushover, token: "\${OPS_URL}", user: uQiRzpo4DXghDmr9QzzfQu27cmVRsG }';
+    const good = parseConfig(withPush(', push: alice-x7k2', ntfyRcv, 'phone-push'), env);
+    if (!good.ok) throw new Error(JSON.stringify(good.problems));
+    expect(good.config.tenants.acme.users.alice.push).toBe('alice-x7k2');
+    const rule = 'tenants.acme.users.alice.rules.high.0.via';
+    expect(problems(withPush('', ntfyRcv, 'phone-push'))[rule]).toBe('alice has no push address (an ntfy topic or Pushover user key) to reach by push');
+    expect(problems(withPush(', push: alice-x7k2', pushoverRcv, 'phone-push'))[rule]).toBe("alice's push is not a Pushover user key (30 letters and digits)");
+    expect(problems(withPush(', push: u1Q2iRzpo4DXghDmr9QzzfQu27cmVR', pushoverRcv, 'phone-push'))).toEqual({});
+    expect(problems(withPush(', push: alice-x7k2', ntfyRcv, 'ops'))['tenants.acme.userChannels.push']).toBe('receiver "ops" is webhook; push needs an ntfy or pushover receiver');
+    expect(problems(withPush(', push: "alice topic"', ntfyRcv, 'phone-push'))['tenants.acme.users.alice.push']).toMatch(/an ntfy topic/);
+  });
+
   test('the shipped example validates once its variables are set', async () => {
     const example = join(projectRoot, 'config', 'tenants.example.yaml');
     const { readFileSync } = await import('node:fs');

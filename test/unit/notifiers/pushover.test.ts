@@ -9,12 +9,14 @@ import fx from '../../fixtures/vendors/pushover.json';
 const TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 const USER = 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG';
 const ACK = 'https://klaxon.example/a/eyJpIjoiaW5jLTdmM2E5YyJ9.c2lnbmF0dXJl';
+/** A person's own user key (users.<u>.push), reached through userChannels.push. */
+const BOB = 'bQ7xKp2mNw9rT4sV6yZ1aC3dE5fG8h';
 
 describe('pushover', () => {
   let vendor: FakeVendor;
   let fake: ReturnType<typeof pushover>;
   beforeAll(async () => {
-    fake = pushover({ token: TOKEN, user: USER });
+    fake = pushover({ token: TOKEN, user: [USER, BOB] });
     vendor = await FakeVendor.start(fake);
   });
   afterAll(() => vendor.close());
@@ -49,6 +51,15 @@ describe('pushover', () => {
     });
     expect(f.message).toContain('p99 latency above 2s on api-0');
     expect(res.thread).toEqual({ receipt: expect.stringMatching(/^r\d{29}$/), request: fx.responses.emergency.request });
+  });
+
+  it('a person paged through userChannels.push gets it on their own user key, with the receiver\'s token; others on the receiver\'s key', async () => {
+    await pushoverNotifier.send(cfg(), message('firing', withAck(), { recipient: { id: 'bob', name: 'Bob', push: BOB } }), ctx());
+    await pushoverNotifier.send(cfg(), message('firing', withAck(), { recipient: { id: 'carol', name: 'Carol' } }), ctx());
+    expect(fake.sent.map((f) => [f.get('token'), f.get('user')])).toEqual([
+      [TOKEN, BOB],
+      [TOKEN, USER],
+    ]);
   });
 
   it('a warning is high priority 1: no retry, expire or callback', async () => {
