@@ -20,6 +20,7 @@ import { startBenchReceiver } from './support/receiver';
 import { runClosedLoop } from './support/load';
 import { ms, percentile } from './support/stats';
 import { cachedWorkflowsFor } from '../src/temporal/workerMemory';
+import { scaleResults } from './support/scale';
 
 const MB = 1024 * 1024;
 
@@ -106,6 +107,13 @@ tenants:
       // The wait starts when the first step is dispatched, before its delivery: below zero is on time.
       lateness.push(Math.max(0, late));
     }
+    Object.assign(scaleResults, {
+      parkedN: n,
+      parkedRssMb: parked.rss / MB,
+      parkedRssAt1000Mb: (atMark.get(marks[0]) ?? Number.NaN) / MB,
+      cachedWorkflows: cachedWorkflowsFor(env.KLAXON_WORKER_MEMORY),
+      latenessP99Ms: percentile(lateness, 99),
+    });
     const mb = (b: number | undefined) => (b === undefined ? 'n/a' : `${(b / MB).toFixed(0)} MB`);
     const perIncident = (atMark.get(n)! - (atMark.get(marks[0]) ?? before)) / Math.max(1, n - marks[0]);
     return [

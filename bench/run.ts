@@ -25,6 +25,8 @@ const SECTIONS: Section[] = [
   { name: 'escalation', title: 'Escalation timers', run: async () => callExport(await import('./escalation'), 'benchEscalation') },
   { name: 'runbooks', title: 'Runbooks', run: async () => callExport(await import('./runbooks'), 'benchRunbooks') },
   { name: 'codec', title: 'Payload encryption', run: async () => callExport(await import('./codec'), 'benchCodec') },
+  // Last: it reads what ingest and escalation measured in this run.
+  { name: 'scale', title: 'Scale targets (issue #11)', run: async () => callExport(await import('./scale'), 'benchScale') },
 ];
 /** The section whose failure fails the run (the others are owned elsewhere and reported only). */
 const REQUIRED = 'ingest';

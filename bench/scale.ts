@@ -1,0 +1,40 @@
+/**
+ * The scale targets of issue #11 in one table, from the numbers the ingest and escalation sections
+ * measured earlier in the same `npm run bench` run (never from an earlier run).
+ */
+import { ms, rate } from './support/stats';
+import { scaleResults as r } from './support/scale';
+
+const mark = (ok: boolean) => (ok ? '✅' : '❌');
+
+export async function benchScale(): Promise<string> {
+  const ingest = r.ingestPerSec !== undefined;
+  const parked = r.parkedN !== undefined;
+  if (!ingest && !parked) throw new Error('run it with the sections it reads: npm run bench -- ingest escalation scale');
+  const none = '| not measured in this run | |';
+  const rows = [
+    parked
+      ? `| worker RSS with ${r.parkedN!.toLocaleString('en-US')} incidents parked on timers | ${r.parkedRssMb!.toFixed(0)} MB (${r.parkedRssAt1000Mb!.toFixed(0)} MB at 1,000; ${r.cachedWorkflows} cached) | < 1 GiB total, flat after the first 1,000 ${mark(r.parkedRssMb! < 1024 && r.parkedRssMb! - r.parkedRssAt1000Mb! < 100)} |`
+      : `| worker RSS with incidents parked on timers ${none}`,
+    parked ? `| timer lateness with ${r.parkedN!.toLocaleString('en-US')} parked, p99 | ${ms(r.latenessP99Ms!)} | < 1 s ${mark(r.latenessP99Ms! < 1000)} |` : `| timer lateness p99 ${none}`,
+    ...(ingest
+      ? [
+          `| webhook ingest / ceiling (\`workflow.start\` of a no-op workflow, same server, same run) | ${(r.ingestPerSec! / r.ceilingPerSec!).toFixed(2)} (${rate(r.ingestPerSec!)} / ${rate(r.ceilingPerSec!)}) | ≥ 0.8 ${mark(r.ingestPerSec! / r.ceilingPerSec! >= 0.8)} |`,
+          `| incidents paged per second in a burst / a minimal workflow running one activity that POSTs to the same receiver | ${(r.burstNotifiedPerSec! / r.pageWorkflowPerSec!).toFixed(2)} (${rate(r.burstNotifiedPerSec!)} / ${rate(r.pageWorkflowPerSec!)}) | ≥ 0.8 ${mark(r.burstNotifiedPerSec! / r.pageWorkflowPerSec! >= 0.8)} |`,
+          `| Temporal server CPU per incident, webhook to first page / per bare start | ${(r.temporalCpuPerIncidentMs! / r.temporalCpuPerStartMs!).toFixed(1)}× (${ms(r.temporalCpuPerIncidentMs!)} / ${ms(r.temporalCpuPerStartMs!)}) | ≤ 2× ${mark(r.temporalCpuPerIncidentMs! / r.temporalCpuPerStartMs! <= 2)} |`,
+          `| ${r.burstN}-group burst: first page p99 | ${ms(r.burstFirstPageP99Ms!)} | < 5 s ${mark(r.burstFirstPageP99Ms! < 5000)} |`,
+          `| steady ${r.steadyRate}/s: first page p95 / p99 | ${ms(r.steadyFirstPageP95Ms!)} / ${ms(r.steadyFirstPageP99Ms!)} | p99 < 100 ms ${mark(r.steadyFirstPageP99Ms! < 100)} |`,
+          `| unchanged re-sends accepted per second, zero Temporal writes | ${rate(r.resendPerSec!)} (${r.resendUnchanged}/${r.resendTotal} unchanged; Temporal server CPU ${ms(r.resendTemporalCpuMs!)} each) | ≥ 5,000/s ${mark(r.resendPerSec! >= 5000)} |`,
+        ]
+      : ['| ingest measures | not measured in this run | |']),
+  ];
+  return [
+    '## Scale targets (issue #11)',
+    '',
+    'From the ingest and escalation sections of this same run (their sections above/below have the detail and the machine load).',
+    '',
+    '| measure | this run | target |',
+    '| --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
