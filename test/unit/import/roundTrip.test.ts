@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSchedule } from '../../../src/cli/commands/oncall';
+import { parseConfig } from '../../../src/config/load';
+import { importOncall } from '../../../src/import/oncall';
+import { importOpsgenie } from '../../../src/import/opsgenie';
+import { tenantsYaml } from '../../../src/import/tenantFile';
+import { onCallAt, shifts } from '../../../src/oncall/schedule';
+import { oncallOnCall, opsgenieOnCall } from '../../support/vendorOnCall';
+
+/**
+ * The import round trip: who is on call according to the vendor export (read with the vendor's
+ * documented semantics, test/support/vendorOnCall.ts) and according to the imported tenants file
+ * (loaded and asked exactly as `klaxon oncall` does) agree at every half hour over four weeks, and
+ * one second either side of every hand-off and override edge.
+ */
+
+const FIXTURES = join(__dirname, '../../fixtures/import');
+const FROM = Date.parse('2026-01-06T00:00:00Z');
+const TO = FROM + 28 * 24 * 3_600_000;
+const ENV = { ACME_WEBHOOK_TOKEN: 'w', ACME_API_TOKEN: 'a' };
+
+const json = (vendor: string, file: string) => JSON.parse(readFileSync(join(FIXTURES, vendor, file), 'utf8'));
+
+/** Sample instants: every half hour, and ±1 s around every edge Klaxon or the vendor has. */
+function samples(edges: number[]): number[] {
+  const out = new Set<number>();
+  for (let t = FROM; t < TO; t += 30 * 60_000) out.add(t);
+  for (const e of edges) for (const d of [-1000, 0, 1000]) if (e + d >= FROM && e + d < TO) out.add(e + d);
+  return [...out].sort((a, b) => a - b);
+}
+
+describe('import round trip: on call in the export = on call in Klaxon', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'klaxon-import-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function writeTenants(name: string, yaml: string): string {
+    const file = join(dir, name);
+    writeFileSync(file, yaml);
+    return file;
+  }
+
+  /** Compares at every sample; returns the number of instants compared and how many had someone on call. */
+  function compare(file: string, scheduleKey: string, vendorIdByEmail: Map<string, string>, vendorAt: (t: number) => Set<string>, vendorEdges: number[]) {
+    const { users, schedule } = loadSchedule(file, 'acme', scheduleKey);
+    const klaxonEdges = shifts(schedule, new Date(FROM), new Date(TO)).flatMap((s) => [s.shiftStart.getTime(), s.shiftEnd.getTime()]);
+    const points = samples([...klaxonEdges, ...vendorEdges]);
+    const mismatches: string[] = [];
+    let covered = 0;
+    for (const t of points) {
+      const expected = [...vendorAt(t)].sort();
+      const klaxon = onCallAt(schedule, new Date(t));
+      const got = klaxon ? [vendorIdByEmail.get(users[klaxon.user].email!)!] : [];
+      if (expected.length) covered++;
+      if (JSON.stringify(expected) !== JSON.stringify(got)) mismatches.push(`${new Date(t).toISOString()}: export ${expected.join('+') || 'nobody'}, klaxon ${got.join('+') || 'nobody'}`);
+    }
+    expect(mismatches.slice(0, 10)).toEqual([]);
+    return { points: points.length, covered, handoffs: klaxonEdges.length / 2 };
+  }
+
+  it('Opsgenie: business hours over after hours, 12-hour shifts, two overrides', () => {
+    const { tenant, report } = importOpsgenie(join(FIXTURES, 'opsgenie'));
+    const yaml = tenantsYaml('acme', 'Opsgenie', tenant);
+    expect(parseConfig(yaml, ENV)).toMatchObject({ ok: true });
+    expect(report.unmappedCount).toBe(0);
+    const file = writeTenants('opsgenie.yaml', yaml);
+    const users = json('opsgenie', 'users.json').data as Array<{ id: string; username: string }>;
+    const idByEmail = new Map(users.map((u) => [u.username, u.id]));
+    const schedules = json('opsgenie', 'schedules.json').data as Array<{ name: string; timezone: string; rotations: never[] }>;
+    const overrides = json('opsgenie', 'overrides/Platform_schedule.json').data as Array<{ startDate: string; endDate: string; user: { id: string } }>;
+    const overrideEdges = overrides.flatMap((o) => [Date.parse(o.startDate), Date.parse(o.endDate)]);
+
+    const platform = compare(file, 'platform_schedule', idByEmail, (t) => opsgenieOnCall(schedules[0], overrides, t), overrideEdges);
+    const data = compare(file, 'data_schedule', idByEmail, (t) => opsgenieOnCall(schedules[1], [], t), []);
+    expect(platform.covered).toBe(platform.points); // after hours fills every gap of business hours
+    expect(platform.handoffs).toBeGreaterThan(40); // 28 daily + 20 business-day pieces + overrides
+    expect(data.handoffs).toBeGreaterThanOrEqual(56); // two 12-hour shifts a day
+  });
+
+  it('Grafana OnCall: levels, weekday business hours, a daily rotation, an override and a one-off above every level', () => {
+    const { tenant, report } = importOncall(join(FIXTURES, 'oncall'));
+    const yaml = tenantsYaml('acme', 'Grafana OnCall', tenant);
+    expect(parseConfig(yaml, ENV)).toMatchObject({ ok: true });
+    expect(report.unmappedCount).toBe(0);
+    const file = writeTenants('oncall.yaml', yaml);
+    const users = json('oncall', 'users.json').results as Array<{ id: string; email: string }>;
+    const idByEmail = new Map(users.map((u) => [u.email, u.id]));
+    const schedules = json('oncall', 'schedules.json').results as Array<{ id: string; time_zone: string; shifts?: string[] }>;
+    const all = [...json('oncall', 'on_call_shifts.json').results, ...json('oncall', 'on_call_shifts/S3Z477AHDXTMF.json').results];
+    const platformShifts = all.filter((s) => schedules[0].shifts!.includes(s.id));
+    const dataShifts = json('oncall', 'on_call_shifts/S3Z477AHDXTMF.json').results;
+
+    const platform = compare(file, 'platform-primary', idByEmail, (t) => oncallOnCall(schedules[0], platformShifts, t), []);
+    const data = compare(file, 'data-weekly', idByEmail, (t) => oncallOnCall(schedules[1], dataShifts, t), []);
+    expect(platform.covered).toBe(platform.points);
+    expect(platform.handoffs).toBeGreaterThan(40);
+    expect(data.handoffs).toBeGreaterThanOrEqual(5); // four weekly turns, cut by Carol's day
+  });
+});
