@@ -36,3 +36,17 @@ export class NameTable {
     return this.#byId.get(id);
   }
 }
+
+/**
+ * Layer names within one schedule: the vendor's rotation names, made unique (`Nights (2)`) and kept
+ * off the names Klaxon reserves for its own sources (`override`, `ics`).
+ */
+export function layerLabels(reserved: readonly string[]): (label: string) => string {
+  const taken = new Set(reserved);
+  return (label) => {
+    let name = label;
+    for (let n = 2; taken.has(name); n++) name = `${label} (${n})`;
+    taken.add(name);
+    return name;
+  };
+}

@@ -1,7 +1,7 @@
 import { formatDuration } from '../config/duration';
-import { userSchema, WEEKDAYS } from '../config/schedules';
+import { RESERVED_LAYER_NAMES, userSchema, WEEKDAYS } from '../config/schedules';
 import { DAY_MS, HOUR_MS, instantOf, isTimeZone, weekdayOf } from '../oncall/localTime';
-import { NameTable } from './names';
+import { layerLabels, NameTable } from './names';
 import { readOncallExport, type OncallExport, type OncallSchedule, type OncallShift } from './oncallExport';
 import { ImportReport } from './report';
 import type { ImportedStep, ImportedTenant } from './tenantFile';
@@ -136,6 +136,7 @@ export function mapOncall(exp: OncallExport): { tenant: ImportedTenant; report: 
 
 function mapShifts(s: OncallSchedule, zone: string, shifts: OncallExport['shifts'], users: NameTable, report: ImportReport): ImportedTenant['schedules'][string] {
   const layers: Array<{ level: number; layer: Layer; mask: WeekMask; src: string }> = [];
+  const unique = layerLabels(RESERVED_LAYER_NAMES);
   const oneOffs: Array<{ override: Override; span: [number, number]; level: number | undefined; src: string; what: string }> = [];
   for (const { shift: sh, file, index } of shifts) {
     const src = `${file} results[${index}]`;
@@ -180,10 +181,10 @@ function mapShifts(s: OncallSchedule, zone: string, shifts: OncallExport['shifts
       continue;
     }
     if (sh.until) report.unmapped(`${src}.until`, what, `ends ${sh.until}; Klaxon layers do not end (imported without the end; remove the layer then)`);
-    if (sh.rotation_start && sh.rotation_start !== sh.start) report.unmapped(`${src}.rotation_start`, what, `the rotation takes effect at ${sh.rotation_start}, later than start; imported as starting at start`);
+    if (sh.rotation_start && sh.rotation_start > sh.start) report.unmapped(`${src}.rotation_start`, what, `the rotation takes effect at ${sh.rotation_start}, later than start; imported as starting at start`);
     const start = new Date(startWall).toISOString();
     const layer: Layer = {
-      name: sh.name,
+      name: unique(sh.name),
       users: turnOrder(groups.map((g) => person(g[0])!), sh.start_rotation_from_user_index ?? 0),
       rotation: plan.rotation,
       handoff: start.slice(11, 16),

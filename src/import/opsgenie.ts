@@ -1,7 +1,7 @@
 import { formatDuration } from '../config/duration';
-import { userSchema, WEEKDAYS } from '../config/schedules';
+import { RESERVED_LAYER_NAMES, userSchema, WEEKDAYS } from '../config/schedules';
 import { isTimeZone, wallAt } from '../oncall/localTime';
-import { NameTable } from './names';
+import { layerLabels, NameTable } from './names';
 import { readOpsgenieExport, type OpsgenieExport, type OpsgenieRotation, type OpsgenieSchedule, type OpsgenieTimeRestriction } from './opsgenieExport';
 import { ImportReport } from './report';
 import type { ImportedStep, ImportedTenant } from './tenantFile';
@@ -36,7 +36,9 @@ function restriction(r: OpsgenieTimeRestriction | undefined): { window: DailyWin
   if (!r) return { window: undefined, mask: fullMask() };
   if (r.type === 'time-of-day') {
     const { startHour, startMin, endHour, endMin } = r.restriction;
-    const spans = WEEKDAYS.map((_, d) => ({ startDay: d, startMinute: startHour * 60 + startMin, endDay: d, endMinute: endHour * 60 + endMin }));
+    const [from, to] = [startHour * 60 + startMin, endHour * 60 + endMin];
+    // An end at or before the start is the next morning (a night shift), as in Klaxon's restrict.
+    const spans = WEEKDAYS.map((_, d) => ({ startDay: d, startMinute: from, endDay: to <= from ? (d + 1) % 7 : d, endMinute: to }));
     return { window: spansAsWindow(spans) ?? false, mask: spansMask(spans) };
   }
   const spans = r.restrictions.map((s) => ({ startDay: DAY_INDEX[s.startDay], startMinute: s.startHour * 60 + s.startMin, endDay: DAY_INDEX[s.endDay], endMinute: s.endHour * 60 + s.endMin }));
@@ -120,6 +122,7 @@ export function mapOpsgenie(exp: OpsgenieExport): { tenant: ImportedTenant; repo
 
 function mapRotations(s: OpsgenieSchedule, src: string, participant: (p: OpsgenieRotation['participants'][number]) => string | undefined, report: ImportReport): Layer[] {
   const mapped: MappedRotation[] = [];
+  const unique = layerLabels(RESERVED_LAYER_NAMES);
   s.rotations.forEach((r, j) => {
     const at = `${src}.rotations[${j}]`;
     const label = r.name ?? `rotation ${j + 1}`;
@@ -137,7 +140,7 @@ function mapRotations(s: OpsgenieSchedule, src: string, participant: (p: Opsgeni
     if (r.endDate !== undefined) report.unmapped(`${at}.endDate`, `rotation ${label} ends ${r.endDate}`, 'Klaxon layers do not end; imported without the end (remove the layer then)');
     const { window, mask } = restriction(r.timeRestriction);
     const layer: Layer = {
-      name: label,
+      name: unique(label),
       users: users as string[],
       rotation: `${r.length}${ROTATION_UNIT[r.type]}`,
       handoff: wall.clock,

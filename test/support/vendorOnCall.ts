@@ -18,9 +18,12 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 /** Wall-clock parts of an instant in a zone. */
+const formats = new Map<string, Intl.DateTimeFormat>();
 export function localParts(t: number, zone: string) {
+  let f = formats.get(zone);
+  if (!f) formats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' })));
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' })
+    f
       .formatToParts(t)
       .map((p) => [p.type, p.value]),
   );

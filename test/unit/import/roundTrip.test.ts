@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSchedule } from '../../../src/cli/commands/oncall';
@@ -21,7 +21,7 @@ const FROM = Date.parse('2026-01-06T00:00:00Z');
 const TO = FROM + 28 * 24 * 3_600_000;
 const ENV = { ACME_WEBHOOK_TOKEN: 'w', ACME_API_TOKEN: 'a' };
 
-const json = (vendor: string, file: string) => JSON.parse(readFileSync(join(FIXTURES, vendor, file), 'utf8'));
+const json = (exportDir: string, file: string) => JSON.parse(readFileSync(join(exportDir, file), 'utf8'));
 
 /** Sample instants: every half hour, and ±1 s around every edge Klaxon or the vendor has. */
 function samples(edges: number[]): number[] {
@@ -60,42 +60,94 @@ describe('import round trip: on call in the export = on call in Klaxon', () => {
     return { points: points.length, covered, handoffs: klaxonEdges.length / 2 };
   }
 
-  it('Opsgenie: business hours over after hours, 12-hour shifts, two overrides', () => {
-    const { tenant, report } = importOpsgenie(join(FIXTURES, 'opsgenie'));
+  /** A copy of a fixture export with some files changed. */
+  function variant(vendor: string, edits: Record<string, (doc: any) => void>): string {
+    const out = join(dir, `${vendor}-${Object.keys(edits).length}-${Math.random().toString(36).slice(2)}`);
+    cpSync(join(FIXTURES, vendor), out, { recursive: true });
+    for (const [file, edit] of Object.entries(edits)) {
+      const doc = json(out, file);
+      edit(doc);
+      writeFileSync(join(out, file), JSON.stringify(doc));
+    }
+    return out;
+  }
+
+  function opsgenieRoundTrip(exp: string) {
+    const { tenant, report } = importOpsgenie(exp);
     const yaml = tenantsYaml('acme', 'Opsgenie', tenant);
     expect(parseConfig(yaml, ENV)).toMatchObject({ ok: true });
-    expect(report.unmappedCount).toBe(0);
-    const file = writeTenants('opsgenie.yaml', yaml);
-    const users = json('opsgenie', 'users.json').data as Array<{ id: string; username: string }>;
+    expect(report.items.filter((i) => i.severity === 'unmapped')).toEqual([]);
+    const file = writeTenants(`opsgenie-${Math.random().toString(36).slice(2)}.yaml`, yaml);
+    const users = json(exp, 'users.json').data as Array<{ id: string; username: string }>;
     const idByEmail = new Map(users.map((u) => [u.username, u.id]));
-    const schedules = json('opsgenie', 'schedules.json').data as Array<{ name: string; timezone: string; rotations: never[] }>;
-    const overrides = json('opsgenie', 'overrides/Platform_schedule.json').data as Array<{ startDate: string; endDate: string; user: { id: string } }>;
+    const schedules = json(exp, 'schedules.json').data as Array<{ name: string; timezone: string; rotations: never[] }>;
+    const overrides = json(exp, 'overrides/Platform_schedule.json').data as Array<{ startDate: string; endDate: string; user: { id: string } }>;
     const overrideEdges = overrides.flatMap((o) => [Date.parse(o.startDate), Date.parse(o.endDate)]);
+    return {
+      platform: compare(file, 'platform_schedule', idByEmail, (t) => opsgenieOnCall(schedules[0], overrides, t), overrideEdges),
+      data: compare(file, 'data_schedule', idByEmail, (t) => opsgenieOnCall(schedules[1], [], t), []),
+    };
+  }
 
-    const platform = compare(file, 'platform_schedule', idByEmail, (t) => opsgenieOnCall(schedules[0], overrides, t), overrideEdges);
-    const data = compare(file, 'data_schedule', idByEmail, (t) => opsgenieOnCall(schedules[1], [], t), []);
+  function oncallRoundTrip(exp: string) {
+    const { tenant, report } = importOncall(exp);
+    const yaml = tenantsYaml('acme', 'Grafana OnCall', tenant);
+    expect(parseConfig(yaml, ENV)).toMatchObject({ ok: true });
+    expect(report.items.filter((i) => i.severity === 'unmapped')).toEqual([]);
+    const file = writeTenants(`oncall-${Math.random().toString(36).slice(2)}.yaml`, yaml);
+    const users = json(exp, 'users.json').results as Array<{ id: string; email: string }>;
+    const idByEmail = new Map(users.map((u) => [u.email, u.id]));
+    const schedules = json(exp, 'schedules.json').results as Array<{ id: string; time_zone: string; shifts?: string[] }>;
+    const platformShifts = json(exp, 'on_call_shifts.json').results.filter((s: { id: string }) => schedules[0].shifts!.includes(s.id));
+    const dataShifts = json(exp, 'on_call_shifts/S3Z477AHDXTMF.json').results;
+    return {
+      platform: compare(file, 'platform-primary', idByEmail, (t) => oncallOnCall(schedules[0], platformShifts, t), []),
+      data: compare(file, 'data-weekly', idByEmail, (t) => oncallOnCall(schedules[1], dataShifts, t), []),
+    };
+  }
+
+  it('Opsgenie: business hours over after hours, 12-hour shifts, two overrides', () => {
+    const { platform, data } = opsgenieRoundTrip(join(FIXTURES, 'opsgenie'));
     expect(platform.covered).toBe(platform.points); // after hours fills every gap of business hours
     expect(platform.handoffs).toBeGreaterThan(40); // 28 daily + 20 business-day pieces + overrides
     expect(data.handoffs).toBeGreaterThanOrEqual(56); // two 12-hour shifts a day
   });
 
-  it('Grafana OnCall: levels, weekday business hours, a daily rotation, an override and a one-off above every level', () => {
-    const { tenant, report } = importOncall(join(FIXTURES, 'oncall'));
-    const yaml = tenantsYaml('acme', 'Grafana OnCall', tenant);
-    expect(parseConfig(yaml, ENV)).toMatchObject({ ok: true });
-    expect(report.unmappedCount).toBe(0);
-    const file = writeTenants('oncall.yaml', yaml);
-    const users = json('oncall', 'users.json').results as Array<{ id: string; email: string }>;
-    const idByEmail = new Map(users.map((u) => [u.email, u.id]));
-    const schedules = json('oncall', 'schedules.json').results as Array<{ id: string; time_zone: string; shifts?: string[] }>;
-    const all = [...json('oncall', 'on_call_shifts.json').results, ...json('oncall', 'on_call_shifts/S3Z477AHDXTMF.json').results];
-    const platformShifts = all.filter((s) => schedules[0].shifts!.includes(s.id));
-    const dataShifts = json('oncall', 'on_call_shifts/S3Z477AHDXTMF.json').results;
+  it('Opsgenie: an overnight time-of-day restriction, and rotations with the same name', () => {
+    const exp = variant('opsgenie', {
+      'schedules.json': (d) => {
+        d.data[1].rotations[0].type = 'daily';
+        d.data[1].rotations[0].length = 2;
+        d.data[1].rotations[0].timeRestriction = { type: 'time-of-day', restriction: { startHour: 22, startMin: 0, endHour: 6, endMin: 30 } };
+        d.data[0].rotations[1].name = d.data[0].rotations[0].name;
+      },
+    });
+    const { platform, data } = opsgenieRoundTrip(exp);
+    expect(platform.covered).toBe(platform.points);
+    expect(data.covered).toBeGreaterThan(0);
+    expect(data.covered).toBeLessThan(data.points / 2); // 8.5 hours a night
+  });
 
-    const platform = compare(file, 'platform-primary', idByEmail, (t) => oncallOnCall(schedules[0], platformShifts, t), []);
-    const data = compare(file, 'data-weekly', idByEmail, (t) => oncallOnCall(schedules[1], dataShifts, t), []);
+  it('Grafana OnCall: levels, weekday business hours, a daily rotation, an override and a one-off above every level', () => {
+    const { platform, data } = oncallRoundTrip(join(FIXTURES, 'oncall'));
     expect(platform.covered).toBe(platform.points);
     expect(platform.handoffs).toBeGreaterThan(40);
     expect(data.handoffs).toBeGreaterThanOrEqual(5); // four weekly turns, cut by Carol's day
+  });
+
+  it('Grafana OnCall: night shifts with a start index, week_start SU, 12-hour turns', () => {
+    const exp = variant('oncall', {
+      'on_call_shifts.json': (d) => {
+        Object.assign(d.results[0], { start: '2026-01-05T22:00:00', duration: 8 * 3600, start_rotation_from_user_index: 1 });
+        Object.assign(d.results[1], { week_start: 'SU', start_rotation_from_user_index: 2 });
+      },
+      'on_call_shifts/S3Z477AHDXTMF.json': (d) => {
+        Object.assign(d.results[0], { frequency: 'hourly', interval: 12, duration: 12 * 3600, by_day: null, week_start: undefined });
+      },
+    });
+    const { platform, data } = oncallRoundTrip(exp);
+    expect(platform.covered).toBeGreaterThan(0);
+    expect(platform.covered).toBeLessThan(platform.points); // gaps between night and business hours
+    expect(data.handoffs).toBeGreaterThanOrEqual(56);
   });
 });
