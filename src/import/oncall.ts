@@ -33,6 +33,15 @@ function wallOf(local: string): number {
   return Date.parse(`${local}Z`);
 }
 
+/** ` (calendar.example.com)`: calendar URLs often carry a secret in their path or query, so only the host is shown. */
+function host(url: string | null | undefined): string {
+  try {
+    return url ? ` (${new URL(url).host})` : '';
+  } catch {
+    return '';
+  }
+}
+
 function isoInstant(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
@@ -102,7 +111,7 @@ export function mapOncall(exp: OncallExport): { tenant: ImportedTenant; report: 
   exp.schedules.forEach((s, i) => {
     const src = `schedules.json results[${i}]`;
     if (s.type === 'ical') {
-      report.unmapped(src, `iCal schedule ${s.name}`, `its events live at ${s.ical_url_primary ?? 'an external URL'}; download the calendar and set the schedule's ics: file`);
+      report.unmapped(src, `iCal schedule ${s.name}`, `its events live in an external calendar${host(s.ical_url_primary)}; download it and set the schedule's ics: file`);
       return;
     }
     const zone = s.time_zone ?? 'UTC';
@@ -110,7 +119,7 @@ export function mapOncall(exp: OncallExport): { tenant: ImportedTenant; report: 
       report.unmapped(`${src}.time_zone`, `schedule ${s.name}`, `"${zone}" is not an IANA time zone; schedule left out`);
       return;
     }
-    if (s.ical_url_overrides) report.unmapped(`${src}.ical_url_overrides`, `override calendar of ${s.name}`, 'an external iCal URL; download it and set the schedule\'s ics: file');
+    if (s.ical_url_overrides) report.unmapped(`${src}.ical_url_overrides`, `override calendar of ${s.name}`, `an external calendar${host(s.ical_url_overrides)}; download it and set the schedule's ics: file`);
     const ids = exp.shiftsBySchedule.get(s.id) ?? s.shifts ?? [];
     if (!exp.shiftsBySchedule.has(s.id) && !s.shifts) report.unmapped(src, `schedule ${s.name} lists no shifts`, `export GET /api/v1/on_call_shifts/?schedule_id=${s.id} as on_call_shifts/${s.id}.json`);
     const shifts = ids.flatMap((id, k) => {

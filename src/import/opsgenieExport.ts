@@ -91,7 +91,8 @@ export const opsgenieOverride = z.looseObject({
 
 export const opsgenieEscalationRule = z.looseObject({
   condition: z.enum(['if-not-acked', 'if-not-closed']),
-  notifyType: z.enum(['default', 'next', 'previous', 'users', 'admins', 'random', 'all']).default('default'),
+  /** `default` for users; for schedules also `next`, `previous`, `users`; for teams `users`, `admins`, `random`. */
+  notifyType: z.string().default('default'),
   delay: z.looseObject({ timeAmount: z.number().int().min(0), timeUnit: z.enum(['minutes', 'hours', 'days']).default('minutes') }),
   recipient: z.looseObject({ type: z.enum(['user', 'schedule', 'team']), id: z.string().optional(), username: z.string().optional(), name: z.string().optional() }),
 });

@@ -76,8 +76,33 @@ describe('import report: what cannot be mapped exactly is named with its place i
       expect.stringMatching(/^escalation_policies\.json results\[10\] \| Klaxon does not resolve/),
     ]);
 
-    const ical = make('oncall', 'schedules.json', (d) => d.results.push({ id: 'SICAL', name: 'Imported', type: 'ical', ical_url_primary: 'https://example.com/cal.ics' }));
-    expect(unmapped(importOncall(ical).report)).toEqual([expect.stringMatching(/^schedules\.json results\[2\] \| its events live at https:\/\/example\.com\/cal\.ics/)]);
+    // Calendar addresses carry secrets in their path: the report names the host only.
+    const ical = make('oncall', 'schedules.json', (d) => d.results.push({ id: 'SICAL', name: 'Imported', type: 'ical', ical_url_primary: 'https://calendar.example.com/ical/team/private-9f8e7d6c5b/basic.ics' }));
+    const icalReport = importOncall(ical).report;
+    expect(unmapped(icalReport)).toEqual([expect.stringMatching(/^schedules\.json results\[2\] \| its events live in an external calendar \(calendar\.example\.com\)/)]);
+    expect(icalReport.format()).not.toContain('private-9f8e7d6c5b');
+  });
+});
+
+describe('import report: people on call at once', () => {
+  it('Opsgenie rotations whose windows overlap are reported: Opsgenie pages both, Klaxon the upper layer', () => {
+    const dir = make('opsgenie', 'schedules.json', (d) =>
+      d.data[1].rotations.push({ name: 'Weekend backup', startDate: '2026-01-10T14:00:00Z', type: 'weekly', length: 1, participants: [{ type: 'user', username: 'carol@example.com' }], timeRestriction: { type: 'weekday-and-time-of-day', restrictions: [{ startDay: 'saturday', startHour: 9, startMin: 0, endDay: 'saturday', endHour: 18, endMin: 0 }] } }),
+    );
+    const r = importOpsgenie(dir);
+    expect(unmapped(r.report)).toEqual([expect.stringMatching(/^schedules\.json data\[1\]\.rotations\[1\] \| Opsgenie pages both people then; Klaxon pages the upper layer \(Weekend backup\) only/)]);
+    expect(r.report.items[r.report.items.length - 1].what).toBe('rotations Twelve hours and Weekend backup of Data_schedule overlap (e.g. sat 09:00)');
+    expect(r.tenant.schedules.data_schedule.layers!.map((l) => l.name)).toEqual(['Twelve hours', 'Weekend backup']);
+  });
+
+  it('OnCall shifts at the same level that overlap are reported; at different levels they are not', () => {
+    const same = make('oncall', 'on_call_shifts.json', (d) => (d.results[1].level = 0));
+    expect(unmapped(importOncall(same).report)).toEqual([expect.stringMatching(/^on_call_shifts\.json results\[1\] \| OnCall puts both people on call then/)]);
+    const disjoint = make('oncall', 'on_call_shifts.json', (d) => {
+      d.results[1].level = 0;
+      Object.assign(d.results[0], { frequency: 'weekly', week_start: 'MO', by_day: ['SA', 'SU'], duration: 86400, start: '2026-01-10T09:00:00' });
+    });
+    expect(unmapped(importOncall(disjoint).report)).toEqual([]);
   });
 });
 

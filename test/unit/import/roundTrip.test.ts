@@ -150,4 +150,15 @@ describe('import round trip: on call in the export = on call in Klaxon', () => {
     expect(platform.covered).toBeLessThan(platform.points); // gaps between night and business hours
     expect(data.handoffs).toBeGreaterThanOrEqual(56);
   });
+  it('Grafana OnCall: weekend days and weekday business hours at the same level', () => {
+    const exp = variant('oncall', {
+      'on_call_shifts.json': (d) => {
+        d.results[1].level = 0;
+        Object.assign(d.results[0], { frequency: 'weekly', week_start: 'MO', by_day: ['SA', 'SU'], duration: 86400, start: '2026-01-10T09:00:00', rotation_start: '2026-01-10T09:00:00' });
+      },
+    });
+    const { platform } = oncallRoundTrip(exp);
+    expect(platform.covered).toBeGreaterThan(platform.points / 3); // weekends plus 40 business hours a week
+    expect(platform.covered).toBeLessThan(platform.points);
+  });
 });
