@@ -4,7 +4,7 @@ import { DAY_MS, HOUR_MS, instantOf, isTimeZone, weekdayOf } from '../oncall/loc
 import { layerLabels, NameTable } from './names';
 import { readOncallExport, type OncallExport, type OncallSchedule, type OncallShift } from './oncallExport';
 import { ImportReport } from './report';
-import type { ImportedStep, ImportedTenant } from './tenantFile';
+import { isoInstant, type ImportedStep, type ImportedTenant } from './tenantFile';
 import { clockText, describeMinute, firstOverlap, windowMask, type DailyWindow, type WeekMask } from './weekMask';
 
 /**
@@ -40,10 +40,6 @@ function host(url: string | null | undefined): string {
   } catch {
     return '';
   }
-}
-
-function isoInstant(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 /** The turn order: the list `start_rotation_from_user_index` names goes first. */
@@ -129,6 +125,11 @@ export function mapOncall(exp: OncallExport): { tenant: ImportedTenant; report: 
     });
     tenant.schedules[scheduleNames.name(s.id, s.name)] = mapShifts(s, zone, shifts, userNames, report);
   });
+
+  const used = new Set([...exp.schedules.flatMap((s) => s.shifts ?? []), ...[...exp.shiftsBySchedule.values()].flat()]);
+  for (const { shift, file, index } of exp.shifts) {
+    if (!used.has(shift.id)) report.note(`${file} results[${index}]`, `shift ${shift.name}`, 'in no schedule of schedules.json; not imported');
+  }
 
   const chainNames = new NameTable();
   exp.chains.forEach((c, i) => {

@@ -4,7 +4,7 @@ import { isTimeZone, wallAt } from '../oncall/localTime';
 import { layerLabels, NameTable } from './names';
 import { readOpsgenieExport, type OpsgenieExport, type OpsgenieRotation, type OpsgenieSchedule, type OpsgenieTimeRestriction } from './opsgenieExport';
 import { ImportReport } from './report';
-import type { ImportedStep, ImportedTenant } from './tenantFile';
+import { isoInstant, type ImportedStep, type ImportedTenant } from './tenantFile';
 import { describeMinute, firstOverlap, fullMask, isFull, spansAsWindow, spansMask, union, windowMask, type DailyWindow, type WeekMask } from './weekMask';
 
 /**
@@ -28,8 +28,7 @@ import { describeMinute, firstOverlap, fullMask, isFull, spansAsWindow, spansMas
 const ROTATION_UNIT = { hourly: 'h', daily: 'd', weekly: 'w' } as const;
 const DAY_INDEX: Record<string, number> = { sunday: 0, monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6 };
 
-type Layer = ImportedTenant['schedules'][string]['layers'] extends (infer L)[] | undefined ? L : never;
-type Step = ImportedStep;
+type Layer = NonNullable<ImportedTenant['schedules'][string]['layers']>[number];
 
 /** Restriction as a Klaxon `restrict` (undefined = none), plus its weekly mask; `window: false` when no `restrict` can say it. */
 function restriction(r: OpsgenieTimeRestriction | undefined): { window: DailyWindow | undefined | false; mask: WeekMask } {
@@ -48,10 +47,6 @@ function restriction(r: OpsgenieTimeRestriction | undefined): { window: DailyWin
 function isoDate(wall: number): { date: string; clock: string; seconds: number } {
   const iso = new Date(wall).toISOString();
   return { date: iso.slice(0, 10), clock: iso.slice(11, 16), seconds: new Date(wall).getUTCSeconds() };
-}
-
-function isoInstant(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 interface MappedRotation {
@@ -214,9 +209,9 @@ function mapOverrides(exp: OpsgenieExport, s: OpsgenieSchedule, participant: (p:
 
 const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
 
-function mapEscalation(e: OpsgenieExport['escalations'][number], src: string, userKey: Map<string, string>, scheduleKey: Map<string, string>, report: ImportReport): Step[] {
+function mapEscalation(e: OpsgenieExport['escalations'][number], src: string, userKey: Map<string, string>, scheduleKey: Map<string, string>, report: ImportReport): ImportedStep[] {
   const rules = e.rules.map((r, j) => ({ r, j, delay: r.delay.timeAmount * UNIT_MS[r.delay.timeUnit] })).sort((a, b) => a.delay - b.delay || a.j - b.j);
-  const steps: Step[] = [];
+  const steps: ImportedStep[] = [];
   let at = 0;
   for (let k = 0; k < rules.length; ) {
     const delay = rules[k].delay;

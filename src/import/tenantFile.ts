@@ -18,6 +18,11 @@ export interface ImportedTenant {
   escalationPolicies: Record<string, Omit<z.input<typeof policySchema>, 'steps'> & { steps: ImportedStep[] }>;
 }
 
+/** An exact instant as override times are written: `2026-01-14T11:00:00Z`. */
+export function isoInstant(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
 export function envPrefix(tenant: string): string {
   return tenant.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }

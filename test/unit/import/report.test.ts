@@ -77,6 +77,11 @@ describe('import report: what cannot be mapped exactly is named with its place i
     ]);
 
     // Calendar addresses carry secrets in their path: the report names the host only.
+    const stray = make('oncall', 'on_call_shifts.json', (d) => d.results.push({ ...d.results[2], id: 'OSTRAY1', name: 'Old override' }));
+    const strayReport = importOncall(stray).report;
+    expect(strayReport.unmappedCount).toBe(0);
+    expect(strayReport.items).toContainEqual({ severity: 'note', source: 'on_call_shifts.json results[3]', what: 'shift Old override', why: 'in no schedule of schedules.json; not imported' });
+
     const ical = make('oncall', 'schedules.json', (d) => d.results.push({ id: 'SICAL', name: 'Imported', type: 'ical', ical_url_primary: 'https://calendar.example.com/ical/team/private-9f8e7d6c5b/basic.ics' }));
     const icalReport = importOncall(ical).report;
     expect(unmapped(icalReport)).toEqual([expect.stringMatching(/^schedules\.json results\[2\] \| its events live in an external calendar \(calendar\.example\.com\)/)]);
