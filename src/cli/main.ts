@@ -11,6 +11,8 @@ const USAGE = `usage: klaxon <command>
   ack <id> [--note T]        acknowledge an incident
   resolve <id> [--note T]    resolve an incident
   oncall <tenant> <schedule> [--at ISO] [--next N]   who is on call
+  import opsgenie|oncall <dir> [--tenant T] [--out F]  a tenants file from an Opsgenie / Grafana OnCall export
+                             (report on stderr; exit 3 when some items could not be mapped exactly)
   test-receiver <tenant> <receiver>                  send a test message, print the answer
   runbook list|run|approve|deny|cancel ...          runbooks (klaxon runbook for details)
   model eval --data F ...    evaluate an anomaly model on a labelled CSV
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return act(command, args);
     case 'oncall':
       return (require('./commands/oncall') as typeof import('./commands/oncall')).oncall(args);
+    case 'import':
+      return (require('./commands/import') as typeof import('./commands/import')).importCommand(args);
     case 'runbook':
       return (require('./commands/runbook') as typeof import('./commands/runbook')).runbook(args);
     case 'token':
