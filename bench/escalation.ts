@@ -69,7 +69,11 @@ tenants:
   const sampler = setInterval(() => {
     const rss = process.memoryUsage.rss();
     peak = Math.max(peak, rss);
-    for (const m of marks) if (paged >= m && !atMark.has(m)) atMark.set(m, rss);
+    for (const m of marks)
+      if (paged >= m && !atMark.has(m)) {
+        atMark.set(m, rss);
+        process.stderr.write(`[bench:escalation] ${paged} pages, RSS ${(rss / MB).toFixed(0)} MB\n`);
+      }
   }, 250);
   const counter = setInterval(() => void receiver.count().then((c) => (paged = c), () => undefined), 250);
   try {
