@@ -62,6 +62,8 @@ const BREAKER_COLUMNS = `tenant, receiver, state, failures, last_error AS "lastE
 
 export class SharedLimits {
   private downUntil = 0;
+  /** Since the last failure, until an answer: logs say so once per outage, not once per retry. */
+  private down = false;
   private readonly timeoutMs: number;
   private readonly retryAfterMs: number;
 
@@ -162,8 +164,9 @@ export class SharedLimits {
   }
 
   /**
-   * One statement with a deadline. `counts`: an unreachable answer means a send decided on local
-   * limits (the fallback metric); background reads and returns don't count.
+   * One statement with a deadline. `counts`: an unreachable answer means a send was decided, or
+   * its outcome kept, on local limits only (the fallback metric); background reads and token
+   * returns don't count.
    */
   private async roundTrip(limit: SharedLimit, sql: string, params: unknown[], counts = true): Promise<Record<string, unknown>[] | undefined> {
     if (!this.reachable()) {
@@ -176,14 +179,14 @@ export class SharedLimits {
     });
     try {
       const r = await Promise.race([this.pool.query(sql, params), deadline]);
-      if (this.downUntil) {
-        this.downUntil = 0;
+      if (this.down) {
+        this.down = false;
         this.opts.log?.info('shared receiver limits reachable again: rate limits and circuit breakers are shared between processes');
       }
       return r.rows.map(normalise);
     } catch (err) {
-      // Logged once per outage, not once per send.
-      if (this.reachable()) {
+      if (!this.down) {
+        this.down = true;
         this.opts.log?.warn({ err: (err as Error).message, retryInMs: this.retryAfterMs }, 'shared receiver limits unreachable: sends go on with the process-local rate limits and circuit breakers');
       }
       this.downUntil = Date.now() + this.retryAfterMs;
