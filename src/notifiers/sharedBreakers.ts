@@ -98,9 +98,10 @@ export class SharedCircuitBreakers extends CircuitBreakers {
     e.failures = row.failures;
     e.lastError = row.lastError ?? undefined;
     e.openedAt = row.openForMs === null ? undefined : this.now() - row.openForMs;
-    // A trial in flight elsewhere blocks this process's trials too; its own trial stays its own.
+    // trialInFlight stays this process's own trial: another worker's trial is the store's to
+    // guard (admission() asks it while half-open), and were the store to go away, this process
+    // must not wait for a trial whose end it would never hear of.
     if (row.state !== 'half-open') e.trialInFlight = false;
-    else if (row.trialInFlight) e.trialInFlight = true;
     if (e.state === 'half-open' && row.state === 'open') {
       // A trial failed (here or elsewhere): re-opened, and listeners hear it as local breakers tell it.
       e.state = 'open';

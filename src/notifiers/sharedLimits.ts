@@ -32,7 +32,6 @@ export interface BreakerRow {
   state: CircuitState;
   failures: number;
   openForMs: number | null;
-  trialInFlight: boolean;
   lastError: string | null;
   /** Database time of the last change (ms), to order answers that arrive out of order. */
   version: number;
@@ -57,7 +56,6 @@ export const sharedLimitsFallback = fallbackCounter();
 
 const BREAKER_COLUMNS = `tenant, receiver, state, failures, last_error AS "lastError",
   CASE WHEN opened_at IS NULL THEN NULL ELSE (extract(epoch FROM clock_timestamp() - opened_at) * 1000)::bigint END AS "openForMs",
-  (state = 'half-open' AND trial_until > clock_timestamp()) AS "trialInFlight",
   (extract(epoch FROM updated_at) * 1000)::bigint AS version`;
 
 export class SharedLimits {

@@ -70,7 +70,7 @@ describe.each([
     await migrate(db.pool);
     return { pools: [db.urgent, db.urgent], close: () => db.close() };
   }],
-])('a receiver rate limit shared by two workers (%s)', (_name, open) => {
+])('receiver limits shared by two workers (%s)', (_name, open) => {
   let pools: Queryable[];
   let close: () => Promise<void>;
   let vendor: Awaited<ReturnType<typeof startReceiver>>;
@@ -104,6 +104,25 @@ describe.each([
     const span = Math.max(...arrivals) - Math.min(...arrivals);
     expect(span).toBeGreaterThanOrEqual(5 * everyMs - 10);
     expect(span).toBeLessThan(20 * everyMs);
+  }, 30_000);
+
+  test("a circuit opened by A's failures is open for B, and after the cooldown exactly one of them tries", async () => {
+    const tenant = uniqueTenant('cb2');
+    const settings = { failures: 2, cooldownMs: 500 };
+    const [a, b] = [worker(pools[0]), worker(pools[1])];
+    for (let i = 0; i < 2; i++) a.breakers.recordFailure(tenant, 'flaky', 'HTTP 500', settings);
+    expect(a.breakers.stateOf(tenant, 'flaky')).toBe('open');
+    await eventually(async () => (await b.breakers.refresh()) && b.breakers.stateOf(tenant, 'flaky') === 'open', 5000, "B's breaker to open");
+    expect(await b.breakers.admission(tenant, 'flaky', settings)).toMatchObject({ allowed: false });
+    const both = await eventually(async () => {
+      const r = await Promise.all([a.breakers.admission(tenant, 'flaky', settings), b.breakers.admission(tenant, 'flaky', settings)]);
+      return r.some((x) => x.allowed) ? r : undefined;
+    }, 5000, 'a trial after the cooldown');
+    expect(both.filter((x) => x.allowed)).toHaveLength(1);
+    // The trial fails: open again, for both.
+    const trial = both[0].allowed ? a : b;
+    trial.breakers.recordFailure(tenant, 'flaky', 'HTTP 500', settings);
+    await eventually(async () => (await a.breakers.refresh()) && (await b.breakers.refresh()) && [a, b].every((w) => w.breakers.stateOf(tenant, 'flaky') === 'open'), 5000, 'the circuit to reopen for both');
   }, 30_000);
 });
 
