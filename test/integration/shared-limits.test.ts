@@ -106,6 +106,24 @@ describe.each([
     expect(span).toBeLessThan(20 * everyMs);
   }, 30_000);
 
+  test("a send cancelled while it waits for another worker's token leaves without spending one", async () => {
+    const key = `${uniqueTenant('cancel')}/ops`;
+    const limit = { per: 1, everyMs: 60_000 };
+    const [a, b] = [worker(pools[0]), worker(pools[1])];
+    const held = await a.rateLimiter.acquire(key, limit);
+    const ctrl = new AbortController();
+    const beats: number[] = [];
+    const waiting = b.rateLimiter.acquire(key, limit, { signal: ctrl.signal, heartbeat: (ms) => beats.push(ms), heartbeatEveryMs: 100 });
+    await eventually(async () => beats.length >= 2, 5000, 'B to heartbeat while it waits');
+    ctrl.abort(new Error('acked'));
+    await expect(waiting).rejects.toThrow('acked');
+    // The window holds A's token alone (still counting for a minute after its send ended): had B
+    // spent one, a limit of 2 would have no room left.
+    held.release();
+    expect(await b.store.takeToken(key, 2, 1000)).toMatchObject({ granted: true });
+    expect(await b.store.takeToken(key, 2, 1000)).toMatchObject({ granted: false });
+  }, 30_000);
+
   test("a circuit opened by A's failures is open for B, and after the cooldown exactly one of them tries", async () => {
     const tenant = uniqueTenant('cb2');
     const settings = { failures: 2, cooldownMs: 500 };
