@@ -3,6 +3,7 @@ import type { IncidentStore } from '../src/store/incidents';
 import type { NotificationLedger } from '../src/delivery/ledger';
 import type { NotificationAttempts } from '../src/delivery/attempts';
 import type { NotifierContext } from '../src/notifiers/types';
+import type { ReceiverLimits } from '../src/notifiers/deliver';
 import type { ModelStore } from '../src/store/models';
 import { createAuditActivity } from './audit';
 import { createNotifyActivity } from '../src/delivery/notifyActivity';
@@ -37,6 +38,8 @@ export interface ActivityDeps {
   /** Failed notification tries, for the incident's timeline. */
   attempts: NotificationAttempts;
   notifier: NotifierContext;
+  /** Rate limits and circuit breakers shared by every worker (Postgres); absent: this process's own. */
+  limits?: ReceiverLimits;
   namespace: string;
   /** Starts follow-up workflows (resolve notices); the worker's own client. */
   temporal?: Client;

@@ -31,6 +31,9 @@ import { createHttpDelivery } from './notifiers/http';
 import { startDefaultMetrics } from './metrics';
 import { collectOpenIncidents } from './store/openIncidents';
 import { collectReceiverStates } from './notifiers/circuitMetrics';
+import { SharedLimits } from './notifiers/sharedLimits';
+import { SharedCircuitBreakers } from './notifiers/sharedBreakers';
+import { SharedRateLimiter } from './notifiers/sharedRateLimiter';
 import { startMetricsServer } from './server/metricsServer';
 import { ModelStore } from './store/models';
 import { syncRetentionSchedules, syncRetrainSchedules } from './temporal/schedules';
@@ -155,11 +158,18 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     // One ingest path for the webhook and for what workers raise themselves (a missed heartbeat).
     const ingest = new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual'));
     const heartbeats = new Heartbeats(client, env.KLAXON_TASK_QUEUE);
+    // Receivers' rate limits and circuit breakers, kept together by every process on this database
+    // (on the ledger's lane: they are on the paging path too). One set per process, so `--role all`
+    // reports what its own worker sees even while the store is unreachable.
+    const sharedLimits = new SharedLimits(db.urgent, { log: log.child({ component: 'receiver-limits' }) });
+    const breakers = new SharedCircuitBreakers(sharedLimits);
 
     let worker: Worker | undefined;
     if (opts.worker !== false) {
       installTemporalRuntime(log, env.TEMPORAL_METRICS_ADDRESS || `127.0.0.1:${await freePort()}`);
-      const stopCircuitMetrics = collectReceiverStates(config);
+      breakers.start();
+      stops.push(async () => breakers.stop());
+      const stopCircuitMetrics = collectReceiverStates(config, breakers);
       stops.push(async () => stopCircuitMetrics());
       const bundle = opts.workflowBundle ?? (await prebuiltWorkflowBundle(join(dataDir, 'cache'), dirs));
       const cachedWorkflows = cachedWorkflowsFor(env.KLAXON_WORKER_MEMORY);
@@ -177,6 +187,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
           ledger: new NotificationLedger(db.urgent),
           attempts,
           notifier: { http: createHttpDelivery(), now: () => new Date() },
+          limits: { rateLimiter: new SharedRateLimiter(sharedLimits), breakers },
           namespace: env.TEMPORAL_NAMESPACE,
           temporal: client,
           models: new ModelStore(db.pool),
@@ -209,7 +220,7 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
       // The HTTP side reports what the store holds; each replica reports the same (dashboards take max).
       const stopOpenMetrics = collectOpenIncidents(db.pool, log);
       stops.push(async () => stopOpenMetrics());
-      app = await buildApp({ config, codec, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest, heartbeats, taskQueue: env.KLAXON_TASK_QUEUE }, log);
+      app = await buildApp({ config, codec, temporal: client, temporalProbe: probe, db, incidents, attempts, runbookStore, runbookSet, ingest, heartbeats, breakers, taskQueue: env.KLAXON_TASK_QUEUE }, log);
       url = await app.listen({ port: httpPort, host: env.HOST });
       stops.push(() => app!.close());
       log.info({ url, tenants: Object.keys(config.config.tenants) }, 'http server listening');

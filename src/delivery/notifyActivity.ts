@@ -6,7 +6,7 @@ import { nextTry, type FailedAttempt, type NotificationAttempts } from './attemp
 import type { IncidentView } from '../incident/view';
 import type { NotificationMessage, NotifierContext, Recipient, ThreadRef } from '../notifiers/types';
 import { messageLinks, type LinkSettings } from '../links/messageLinks';
-import { deliver } from '../notifiers/deliver';
+import { deliver, type ReceiverLimits } from '../notifiers/deliver';
 import { DeliveryError } from '../notifiers/errors';
 import { renderMessage, TemplateError, type RenderedMessage } from '../templates/render';
 import { HEARTBEAT_EVERY_MS, LEASE_MARGIN_MS } from './policy';
@@ -52,7 +52,7 @@ function withPushAddress(tenant: TenantConfig, recipient: Recipient | undefined)
  * the next retry delay; a vendor's 4xx is not retried. Every try that does not deliver is recorded
  * for the incident's timeline (`notify.attempt`).
  */
-export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; attempts: NotificationAttempts; notifier: NotifierContext }) {
+export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; attempts: NotificationAttempts; notifier: NotifierContext; limits?: ReceiverLimits }) {
   return async function notify(args: NotifyArgs): Promise<NotifyResult> {
     const tenant = deps.config.tenant(args.tenant);
     const receiver = tenant?.receivers[args.receiver];
@@ -124,6 +124,7 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
         },
         deps.notifier,
         {
+          ...deps.limits,
           signal: ctx.cancellationSignal,
           beforeRequest: () => {
             // Paused past the lease (SIGSTOP, a long GC, a frozen VM): a retry may own the key now.

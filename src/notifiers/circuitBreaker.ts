@@ -27,7 +27,7 @@ export interface ReceiverHealth {
 
 export type StateChangeListener = (health: ReceiverHealth, previous: CircuitState) => void;
 
-interface Entry {
+export interface Entry {
   tenant: string;
   receiver: string;
   state: CircuitState;
@@ -41,12 +41,12 @@ interface Entry {
 export type Admission = { allowed: true } | { allowed: false; retryAfterMs: number };
 
 export class CircuitBreakers {
-  private readonly entries = new Map<string, Entry>();
+  protected readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<StateChangeListener>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(protected readonly now: () => number = Date.now) {}
 
-  private entry(tenant: string, receiver: string): Entry {
+  protected entry(tenant: string, receiver: string): Entry {
     const key = `${tenant}/${receiver}`;
     let e = this.entries.get(key);
     if (!e) {
@@ -56,10 +56,14 @@ export class CircuitBreakers {
     return e;
   }
 
-  private transition(e: Entry, to: CircuitState): void {
+  protected transition(e: Entry, to: CircuitState): void {
     if (e.state === to) return;
     const from = e.state;
     e.state = to;
+    this.notify(e, from);
+  }
+
+  protected notify(e: Entry, from: CircuitState): void {
     const snapshot = toHealth(e);
     for (const l of this.listeners) l(snapshot, from);
   }
@@ -81,6 +85,14 @@ export class CircuitBreakers {
     return { allowed: true };
   }
 
+  /**
+   * admit() as deliver() asks it: the same answer here, from the shared store when the breakers
+   * are shared between processes (SharedCircuitBreakers), which may take a round trip.
+   */
+  admission(tenant: string, receiver: string, settings: BreakerSettings = DEFAULT_BREAKER): Promise<Admission> {
+    return Promise.resolve(this.admit(tenant, receiver, settings));
+  }
+
   recordSuccess(tenant: string, receiver: string): void {
     const e = this.entry(tenant, receiver);
     e.failures = 0;
@@ -100,8 +112,7 @@ export class CircuitBreakers {
       if (trialFailed) {
         // Re-opening: same state name, but listeners still want to hear the trial failed.
         e.state = 'open';
-        const snapshot = toHealth(e);
-        for (const l of this.listeners) l(snapshot, 'half-open');
+        this.notify(e, 'half-open');
       } else this.transition(e, 'open');
     }
   }

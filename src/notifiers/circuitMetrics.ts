@@ -8,7 +8,8 @@ const STATES: CircuitState[] = ['closed', 'half-open', 'open'];
  * Fills klaxon_receiver_circuit_state on scrape: every receiver of every tenant (a receiver never
  * used since start is closed, as its breaker is), one series per state with 1 on the current one,
  * so `== 1` on `state="open"` is an alert and a removed receiver's series go away on reload.
- * Breakers live in the process that delivers, so the worker registers this.
+ * The worker registers this with its breakers, which follow the state every worker shares
+ * (sharedBreakers.ts), so each worker's series agree.
  */
 export function collectReceiverStates(config: ConfigStore, breakers: CircuitBreakers = defaultCircuitBreakers): () => void {
   onScrape('klaxon_receiver_circuit_state', () => {

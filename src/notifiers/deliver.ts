@@ -20,6 +20,12 @@ export interface DeliveryRequest {
   receivers?: Record<string, ReceiverConfig>;
 }
 
+/** A receiver's rate limiter and circuit breakers, per process or shared between processes (sharedLimits.ts). */
+export interface ReceiverLimits {
+  rateLimiter: RateLimiter;
+  breakers: CircuitBreakers;
+}
+
 /** Runtime hooks (not part of the serialisable request). */
 export interface DeliverOptions {
   /** Aborts a wait in the rate-limit queue (activity cancelled). */
@@ -105,7 +111,7 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
     return { skipped: true, response: `not sent: a new ${channel} message would be another incident, not a request to a person` };
   }
 
-  const admission = breakers.admit(tenant, receiverName, settings);
+  const admission = await breakers.admission(tenant, receiverName, settings);
   if (!admission.allowed) {
     visited.add(receiverName);
     const fallbackName = receiver.fallback;
@@ -133,7 +139,7 @@ async function deliverOnce(req: DeliveryRequest, ctx: NotifierContext, opts: Del
   let permit: Permit | undefined;
   if (limit) {
     try {
-      permit = await (opts.rateLimiter ?? defaultRateLimiter).acquire(`${tenant}/${receiverName}`, limit, { signal: opts.signal, heartbeat: opts.heartbeat });
+      permit = await (opts.rateLimiter ?? defaultRateLimiter).acquire(`${tenant}/${receiverName}`, limit, { signal: opts.signal, heartbeat: opts.heartbeat, maxSendMs: receiver.timeout });
     } catch (err) {
       breakers.release(tenant, receiverName);
       throw new DeliveryError(`${receiverName}: cancelled while queued behind the rate limit (${(err as Error).message})`, { retryable: true });

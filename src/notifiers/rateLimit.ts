@@ -21,6 +21,11 @@ export interface AcquireOptions {
   /** Called about every `heartbeatEveryMs` while queued (how long so far), so an activity can heartbeat. */
   heartbeat?: (queuedForMs: number) => void;
   heartbeatEveryMs?: number;
+  /**
+   * The longest a send may take (the receiver's timeout). A limiter shared between processes
+   * counts the token as spent until then unless the send's end returns it sooner; default 30 s.
+   */
+  maxSendMs?: number;
 }
 
 /** Held while a message is being sent; `release()` (idempotent) starts the token's way back. */
@@ -84,7 +89,7 @@ class Bucket {
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
-  constructor(private readonly clock: Clock = realClock) {}
+  constructor(protected readonly clock: Clock = realClock) {}
 
   private bucket(key: string, limit: RateLimit): Bucket {
     let b = this.buckets.get(key);

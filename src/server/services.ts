@@ -8,6 +8,7 @@ import type { Heartbeats } from '../heartbeat/heartbeats';
 import type { RunbookStore } from '../store/runbooks';
 import type { RunbookSet } from '../runbook/load';
 import type { CodecSettings } from './plugins/codec';
+import type { SharedCircuitBreakers } from '../notifiers/sharedBreakers';
 
 /** What route plugins may touch; app.ts wires it as the `klaxon` decorator. */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   heartbeats?: Heartbeats;
   /** The remote codec server (`/codec/*`) for the Temporal Web UI; absent: not served. */
   codec?: CodecSettings;
+  /** The receivers' circuit breakers shared by every worker (GET /api/v1/receivers/health); absent: this process's own. */
+  breakers?: SharedCircuitBreakers;
   /** The task queue Klaxon's workers poll (GET /api/v1/status asks Temporal who polls it). */
   taskQueue?: string;
 }
