@@ -59,13 +59,18 @@ export function cpuSnapshot(alsoWatch: number[] = []): CpuSnapshot {
       const key = Number(tid) === process.pid ? 'main thread' : (THREAD_NAMES[name] ?? name);
       threads.set(key, (threads.get(key) ?? 0) + ms);
     }
+    // Descendants, not only children: the embedded Temporal server runs under a watchdog process.
+    const all = new Map<number, { name: string; ppid: number; ms: number }>();
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       const s = read(`/proc/${pid}/stat`);
-      if (!s) continue;
-      const st = parseStat(s);
-      if (st.ppid === process.pid || alsoWatch.includes(Number(pid))) children.set(Number(pid), { name: st.name, ms: st.ms });
+      if (s) all.set(Number(pid), parseStat(s));
     }
+    const descends = (pid: number): boolean => {
+      for (let p = all.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 16; p = all.get(p)?.ppid, hops++) if (p === process.pid) return true;
+      return false;
+    };
+    for (const [pid, st] of all) if (descends(pid) || alsoWatch.includes(pid)) children.set(pid, { name: st.name, ms: st.ms });
   }
   return { threads, children, machineMs, wallMs: performance.now() };
 }
