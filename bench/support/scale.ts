@@ -22,6 +22,7 @@ export interface ScaleResults {
   parkedN: number;
   parkedRssMb: number;
   parkedRssAt1000Mb: number;
+  parkedRssPeakMb: number;
   cachedWorkflows: number;
   latenessP99Ms: number;
 }

@@ -1,4 +1,6 @@
+import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { workflowHeapMibFor } from './workerMemory';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { HEARTBEAT_EVERY_MS } from '../delivery/policy';
@@ -26,6 +28,10 @@ export interface WorkerOptions {
 /** The Klaxon worker: incident workflows plus the activities that do their side effects. */
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await connectNative(opts.address, opts.security);
+  // The SDK runs workflows in a worker thread it creates in Worker.create; V8 reads the heap limit
+  // when an isolate is made, so the flag set here sizes that thread alone and is put back after.
+  const before = Math.round(getHeapStatistics().heap_size_limit / 1024 ** 2);
+  setFlagsFromString(`--max-old-space-size=${workflowHeapMibFor(opts.maxCachedWorkflows)}`);
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
@@ -37,6 +43,6 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     // bounded by the memory budget, evicted incidents replay when they next wake.
     maxCachedWorkflows: opts.maxCachedWorkflows,
     ...HEARTBEAT_THROTTLE,
-  });
+  }).finally(() => setFlagsFromString(`--max-old-space-size=${before}`));
   return { worker, connection };
 }

@@ -1,4 +1,4 @@
-import { cachedWorkflowsFor, CACHED_WORKFLOW_BYTES, MIN_CACHED_WORKFLOWS, parseBytes, WORKER_BASE_BYTES } from '../../../src/temporal/workerMemory';
+import { cachedWorkflowsFor, CACHED_WORKFLOW_BYTES, MIN_CACHED_WORKFLOWS, parseBytes, WORKER_BASE_BYTES, workflowHeapMibFor } from '../../../src/temporal/workerMemory';
 import { envSchema } from '../../../src/config/env';
 
 describe('the worker memory budget', () => {
@@ -14,6 +14,12 @@ describe('the worker memory budget', () => {
     expect(cachedWorkflowsFor(1024 ** 3)).toBe(Math.floor((1024 ** 3 - WORKER_BASE_BYTES) / CACHED_WORKFLOW_BYTES));
     expect(cachedWorkflowsFor(2 * 1024 ** 3)).toBeGreaterThan(cachedWorkflowsFor(1024 ** 3));
     expect(cachedWorkflowsFor(1024 ** 2)).toBe(MIN_CACHED_WORKFLOWS);
+  });
+
+  test("the workflow thread's heap holds the cached workflows and its sandbox, never less than a safe floor", () => {
+    expect(workflowHeapMibFor(1000)).toBe(500 + 192);
+    expect(workflowHeapMibFor(4000)).toBeGreaterThan(workflowHeapMibFor(1000));
+    expect(workflowHeapMibFor(2)).toBe(384);
   });
 
   test('KLAXON_WORKER_MEMORY defaults to 1GiB and a bad value names the variable and the reason', () => {
