@@ -133,6 +133,8 @@ tenants:
       latenessP99Ms: percentile(lateness, 99),
     });
     return [
+      '## Escalation timers',
+      '',
       `${n.toLocaleString('en-US')} incidents started directly with the Temporal client at ${(n / (started.elapsedMs / 1000)).toFixed(0)}/s (${started.errors} errors), each paged once and then parked on a day-long wait; all paged after ${parkedAfterS.toFixed(0)} s (${(n / parkedAfterS).toFixed(0)}/s). ` +
         `Then ${PROBES} probe incidents at ${PROBE_RATE}/s (page → wait ${PROBE_WAIT_SECONDS}s → page) measure timers with all of them parked.`,
       `Embedded Temporal dev server, ${klaxon.db.describe.startsWith('pglite') ? 'PGlite' : 'Postgres'} audit store, receiver in another process. Worker memory budget ${(env.KLAXON_WORKER_MEMORY / MB).toFixed(0)} MiB: ${cachedWorkflowsFor(env.KLAXON_WORKER_MEMORY)} workflows cached (KLAXON_WORKER_MEMORY); the others replay their history when they wake. NODE_OPTIONS: ${process.env.NODE_OPTIONS || '(none)'}.`,
