@@ -405,7 +405,12 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
 
     // (g) Unchanged re-sends of the groups (a) opened, as Alertmanager repeats them: answered
     // from the HTTP process's memory (and one audit-store read), no Temporal write.
-    const resendPhase = await measure(`(g) unchanged re-sends, ${RESENDS} at concurrency ${c}`, () => runClosedLoop(RESENDS, c, (i) => post(ingestBodies[i % n])));
+    // BENCH_PROFILE_RESENDS=file.cpuprofile: where the main thread spends a re-send.
+    const resendProfile = await maybeProfile(process.env.BENCH_PROFILE_RESENDS, () =>
+      measure(`(g) unchanged re-sends, ${RESENDS} at concurrency ${c}`, () => runClosedLoop(RESENDS, c, (i) => post(ingestBodies[i % n]))),
+    );
+    const resendPhase = resendProfile.value;
+    if (resendProfile.top) say(`re-send profile (${process.env.BENCH_PROFILE_RESENDS}), busy self time: ` + resendProfile.top.slice(0, 15).map((t) => `${t.origin} ${(t.share * 100).toFixed(1)}%`).join(', '));
     const unchanged = resendPhase.result.samples.filter((x) => x.value?.every((g) => g.outcome === 'unchanged')).length;
     say(`(g) ${unchanged}/${RESENDS} answered unchanged`);
 
