@@ -19,6 +19,8 @@ export interface ScaleResults {
   resendUnchanged: number;
   resendTotal: number;
   resendTemporalCpuMs: number;
+  /** CPU of the Klaxon process per re-send (the client runs in another process). */
+  resendKlaxonCpuMs: number;
   parkedN: number;
   parkedRssMb: number;
   parkedRssAt1000Mb: number;
