@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { eventually, postAlert, tenantYaml, uniqueTenant } from '../support/klaxon';
 import { startReceiver } from '../support/receiver';
 import { spawnKlaxon, type KlaxonProcess } from '../support/klaxonProcess';
+import { mostInAnyWindow } from '../support/rateWindows';
 
 /**
  * Horizontal scale (issue #11): two `klaxon start --role http` and two `--role worker` processes
@@ -23,17 +24,6 @@ const PER = 6;
 const EVERY_MS = 1000;
 
 type Page = { key: string; kind: string; incident: string; at: number };
-
-/** The most arrivals that fall in any window of `everyMs`. */
-function mostInAnyWindow(arrivals: number[], everyMs: number): number {
-  const a = [...arrivals].sort((x, y) => x - y);
-  let most = 0;
-  for (let i = 0, j = 0; j < a.length; j++) {
-    while (a[j] - a[i] >= everyMs) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
 
 /** A worker's successful deliveries for the tenant, from its own /metrics. */
 async function delivered(worker: KlaxonProcess, tenant: string): Promise<number> {

@@ -18,6 +18,7 @@ import { startReceiver } from '../support/receiver';
 import { startTcpProxy } from '../support/tcpProxy';
 import { eventually, startTestKlaxon, tenantYaml, uniqueTenant } from '../support/klaxon';
 import type { Klaxon } from '../../src/runtime';
+import { mostInAnyWindow } from '../support/rateWindows';
 
 /**
  * Receiver limits kept by all workers together (issue #11): each "worker" here is its own
@@ -40,17 +41,6 @@ const request = (tenant: string, receiverName: string, receiver: ReceiverConfig,
   mode: 'send',
   message: message('firing', undefined, { title: `storm #${i}`, idempotencyKey: `${tenant}:${receiverName}:${i}` }),
 });
-
-/** The most arrivals that fall in any window of `everyMs` (arrival times in ms, any order). */
-function mostInAnyWindow(arrivals: number[], everyMs: number): number {
-  const a = [...arrivals].sort((x, y) => x - y);
-  let most = 0;
-  for (let i = 0, j = 0; j < a.length; j++) {
-    while (a[j] - a[i] >= everyMs) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
 
 async function fallbacks(limit: string): Promise<number> {
   const m = await register.getSingleMetric('klaxon_shared_limits_fallback_total')?.get();
