@@ -4,7 +4,8 @@ import type { IncidentStore } from '../src/store/incidents';
 import { parseMatcher, matchesAll } from '../src/routing/matchers';
 import { HEARTBEAT_ALERTNAME } from '../src/config/heartbeats';
 import { maintenanceHold, type Hold } from '../src/routing/hold';
-import { findInhibition, mayInhibit } from '../src/routing/inhibition';
+import { findInhibited, findInhibition, mayInhibit } from '../src/routing/inhibition';
+import type { RunbookSet } from '../src/runbook/load';
 import type { Links } from '../workflows/definitions';
 import { slaTargets, type SlaTargets } from '../src/config/sla';
 import { incidentPageLink, type LinkSettings } from '../src/links/messageLinks';
@@ -28,6 +29,13 @@ export interface Plan {
   hold?: Hold;
   /** Its labels match an inhibit rule's source: incidents it mutes are told when it opens and resolves. */
   mayInhibit?: boolean;
+  /**
+   * How many firing incidents it mutes right now (read with the plan; absent: not known). At open,
+   * none means there is nobody to tell, and no re-check activity runs (issue #11).
+   */
+  mutes?: number;
+  /** Whether an automatic or suggested runbook's matchers match it: at open, only then are runbooks matched and claimed. */
+  runbooks?: boolean;
   /** The tenant's SLA targets (its tier, with overrides) and who hears of a breach. */
   sla?: SlaTargets & { notify?: NotifyTargets };
   /** The tenant's flapping rule, and how many incidents the group opened within its window (this one included). */
@@ -59,7 +67,23 @@ export function planSteps(policy: PolicyConfig): PlanStep[] {
  * activity so the workflow history records the plan in force, and a config reload never changes a
  * running incident's past.
  */
-export function createPlanActivity(deps: { config: ConfigStore; incidents: IncidentStore; namespace: string }) {
+/**
+ * Whether an automatic or suggested runbook may start for the incident: its matchers match and, if
+ * it waits for a group that keeps firing (minFiredInLastHour), the group fired often enough (this
+ * incident included). Only then does the incident ask matchRunbooks (which claims runs) at open.
+ */
+async function runbooksMayStart(deps: { incidents: IncidentStore; runbookSet?: RunbookSet }, args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }): Promise<boolean> {
+  const matching = [...(deps.runbookSet?.byName.values() ?? [])].filter((r) => r.runbook.mode !== 'manual' && matchesAll(r.matchers, args.labels));
+  if (matching.some((r) => !r.runbook.minFiredInLastHour)) return true;
+  if (matching.length === 0) return false;
+  if (args.groupKey === undefined) return true;
+  const since = new Date(new Date(args.at).getTime() - 3_600_000);
+  // Audit store down: not known, so matchRunbooks decides.
+  const fired = await deps.incidents.startedSince(args.tenant, args.groupKey, since, args.incidentId).then((n) => n + 1, () => Infinity);
+  return matching.some((r) => fired >= r.runbook.minFiredInLastHour!);
+}
+
+export function createPlanActivity(deps: { config: ConfigStore; incidents: IncidentStore; namespace: string; runbookSet?: RunbookSet }) {
   return async function planIncident(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }): Promise<Plan> {
     const tenant = deps.config.tenant(args.tenant);
     if (!tenant) throw new Error(`unknown tenant ${args.tenant}`);
@@ -91,6 +115,10 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
             .then((n) => ({ windowMs: tenant.flapping!.window, threshold: tenant.flapping!.threshold, firedInWindow: n + 1 }))
             .catch(() => undefined)
         : undefined;
+    const inhibits = mayInhibit(tenant, args.labels);
+    // Audit store down: not known, so the open still tells whoever it may mute.
+    const mutes = inhibits ? await findInhibited(deps.incidents, args.tenant, tenant, { id: args.incidentId, labels: args.labels }).then((found) => found.length, () => undefined) : 0;
+    const runbooks = await runbooksMayStart(deps, args);
     return {
       policyName,
       route,
@@ -99,7 +127,9 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
       steps: planSteps(policy),
       links: { publicUrl: server.publicUrl, temporalUiUrl: server.temporalUiUrl, namespace: deps.namespace, ...pageLink(args, server) },
       ...(hold ? { hold } : {}),
-      ...(mayInhibit(tenant, args.labels) ? { mayInhibit: true } : {}),
+      ...(inhibits ? { mayInhibit: true } : {}),
+      ...(mutes !== undefined ? { mutes } : {}),
+      runbooks,
       sla: { ...slaTargets(tenant.tier, tenant.sla), ...(policy.onSlaBreach ? { notify: policy.onSlaBreach.notify } : {}) },
       ...(flapping ? { flapping } : {}),
     };

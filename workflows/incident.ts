@@ -39,7 +39,7 @@ import {
 } from './definitions';
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
-import { changed, startWithBaseline } from './patches';
+import { AUDIT_AFTER_FIRST_PAGE, LEAN_OPEN, ONE_SLA_TIMER, changed, startWithBaseline } from './patches';
 import { formatDuration } from '../src/config/duration';
 import { Pager, failureMessage, type PagerHost, type PendingSend } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
@@ -168,6 +168,9 @@ const PERSONAL_RULES = 'klaxon-personal-rules';
 /** patched() id: a group that keeps resolving and firing again is one flapping incident (tenant `flapping:`). */
 const FLAPPING = 'klaxon-flapping';
 
+/** How long an incident's opening audit rows wait for its first pages' outcome, to be written together. */
+const AUDIT_FIRST_WRITE_WAIT = '2s';
+
 /** History length at which a long incident continues as new (well under Temporal's 50k-event limit). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 4000;
 
@@ -205,7 +208,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       incident.record(new Date(), 'flapping', 'klaxon', { count: flap.firedInWindow, threshold: flap.threshold, window: formatDuration(flap.windowMs) });
     }
     // In the background: the first page never waits for a runbook.
-    if (pager && input.runbooks && changed(RUNBOOKS)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
+    if (pager && input.runbooks && changed(RUNBOOKS) && !(changed(LEAN_OPEN) && incident.plan?.runbooks === false)) void startRunbooks(incident, { tenant: incident.input.tenant, incidentId: incident.id, groupKey: incident.input.groupKey, labels: incident.labels });
   }
   if (incident.flapping) void resolveWhenQuiet(incident);
   let done = false;
@@ -286,14 +289,35 @@ async function watchSla(incident: IncidentState, pager: Pager): Promise<void> {
   const started = Date.parse(incident.startedAt);
   // Held silently (maintenance, inhibition, routine noise): nobody was asked to acknowledge.
   const acked = () => incident.acks > 0 || incident.status === 'resolved' || !!incident.plan?.hold || !!incident.anomaly?.hold;
-  const watch = async (target: 'ack' | 'resolve', withinMs: number, met: () => boolean) => {
-    if (incident.slaBreached.includes(target)) return;
-    if (await condition(met, Math.max(1, started + withinMs - Date.now()), { summary: `SLA: ${target} within ${formatDuration(withinMs)}` })) return;
+  const breach = async (target: 'ack' | 'resolve', withinMs: number) => {
     incident.slaBreached.push(target);
     incident.record(new Date(), 'sla.breached', 'klaxon', { target, within: formatDuration(withinMs), tier: sla.tier });
     if (sla.notify && incident.status === 'firing') await page(incident, pager, sla.notify, 'escalated', undefined, resolveRecipientsInBackground);
   };
-  await Promise.all([watch('ack', sla.ackWithinMs, acked), watch('resolve', sla.resolveWithinMs, () => incident.status === 'resolved')]);
+  const targets = [
+    { target: 'ack' as const, withinMs: sla.ackWithinMs, met: acked },
+    { target: 'resolve' as const, withinMs: sla.resolveWithinMs, met: () => incident.status === 'resolved' },
+  ];
+  if (changed(ONE_SLA_TIMER)) {
+    // One timer at a time, for the nearest target still open (each timer is server work, issue #11).
+    // A target is watched until it is met once or breached, as each had its own timer before.
+    let open = targets.filter((t) => !incident.slaBreached.includes(t.target));
+    for (;;) {
+      open = open.filter((t) => !t.met());
+      if (open.length === 0) return;
+      const next = open.reduce((a, b) => (b.withinMs < a.withinMs ? b : a));
+      if (await condition(() => open.some((t) => t.met()), Math.max(1, started + next.withinMs - Date.now()), { summary: `SLA: ${next.target} within ${formatDuration(next.withinMs)}` })) continue;
+      const due = open.filter((t) => started + t.withinMs <= Date.now());
+      open = open.filter((t) => !due.includes(t));
+      for (const t of due) await breach(t.target, t.withinMs);
+    }
+  }
+  const watch = async ({ target, withinMs, met }: (typeof targets)[number]) => {
+    if (incident.slaBreached.includes(target)) return;
+    if (await condition(met, Math.max(1, started + withinMs - Date.now()), { summary: `SLA: ${target} within ${formatDuration(withinMs)}` })) return;
+    await breach(target, withinMs);
+  };
+  await Promise.all(targets.map(watch));
 }
 
 /**
@@ -676,7 +700,9 @@ async function choosePolicy(incident: IncidentState): Promise<void> {
   const { policyName, route, hold } = incident.plan;
   incident.record(new Date(), previous ? 'policy.rerouted' : 'policy.selected', 'klaxon', { policy: policyName, route, ...(previous ? { previous } : {}) });
   if (hold) incident.record(new Date(), 'held', 'klaxon', { ...hold });
-  // In the background: the first page must not wait for other incidents.
+  // In the background: the first page must not wait for other incidents. The plan read how many
+  // it mutes now: none, nobody to tell (the re-check activity is skipped).
+  if (changed(LEAN_OPEN) && incident.plan.mutes === 0) return;
   void tellInhibited(incident);
 }
 
@@ -907,8 +933,18 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
   let shown = pager
     ? { status: sa.get(KlaxonStatus) ?? 'firing', severity: sa.get(KlaxonSeverity) ?? incident.severity }
     : { status: incident.status, severity: incident.severity };
+  let first = pager !== undefined && !incident.input.carried && changed(AUDIT_AFTER_FIRST_PAGE);
   for (;;) {
     await condition(() => incident.pending.length > 0 || finished());
+    if (first && pager) {
+      first = false;
+      // The opening rows wait for the first pages' outcome (at most AUDIT_FIRST_WRITE_WAIT), so one
+      // audit write carries both: each write's completion is another workflow task (issue #11).
+      // Not an incident that may mute others: other incidents look for it in the store at once.
+      const settled = () =>
+        finished() || incident.status !== 'firing' || !!incident.plan?.hold || !!incident.anomaly?.hold || (incident.sendNo > 0 && pager.pending('page').length === 0);
+      if (!incident.plan?.mayInhibit) await condition(settled, AUDIT_FIRST_WRITE_WAIT);
+    }
     // A flapping incident that is firing shows as `flapping` (Web UI: KlaxonStatus = "flapping").
     const status = incident.flapping && incident.status === 'firing' ? 'flapping' : incident.status;
     if (indexed && (status !== shown.status || incident.severity !== shown.severity)) {

@@ -9,6 +9,19 @@ import { patched } from '@temporalio/workflow';
  */
 const BASELINE = 'klaxon-baseline-1';
 
+/**
+ * The next baseline: BASELINE's changes plus IN_BASELINE_2's. A new run records only this marker;
+ * runs that started with BASELINE (or before it) replay as they began.
+ */
+const BASELINE_2 = 'klaxon-baseline-2';
+
+// Frozen too. Changes that only runs started with BASELINE_2 have (no patched() of their own: a
+// run that began without them keeps its old shape to the end; its continue-as-new takes them).
+export const LEAN_OPEN = 'klaxon-lean-open';
+export const ONE_SLA_TIMER = 'klaxon-one-sla-timer';
+export const AUDIT_AFTER_FIRST_PAGE = 'klaxon-audit-after-first-page';
+const IN_BASELINE_2 = new Set([LEAN_OPEN, ONE_SLA_TIMER, AUDIT_AFTER_FIRST_PAGE]);
+
 // Frozen: a run with the baseline marker replays these as on, so a change added later must never
 // join this list (it gets its own patched() id, or a next baseline).
 const IN_BASELINE = new Set([
@@ -31,14 +44,18 @@ const IN_BASELINE = new Set([
 ]);
 
 // Module state is the workflow's own: the SDK evaluates workflow modules once per workflow run.
-let baseline: boolean | undefined;
+let baseline: 0 | 1 | 2 | undefined;
 
-/** First thing in a run, before any command: whether it has the baseline. */
+/** First thing in a run, before any command: which baseline it has (one marker at most). */
 export function startWithBaseline(): void {
-  baseline = patched(BASELINE);
+  baseline = patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
 }
 
-/** patched(id), answered without a marker when this run has the baseline and the change is in it. */
+/**
+ * patched(id), answered without a marker when this run has a baseline and the change is in it.
+ * A change of IN_BASELINE_2 is on only in runs that started with that baseline.
+ */
 export function changed(id: string): boolean {
-  return (baseline === true && IN_BASELINE.has(id)) || patched(id);
+  if (IN_BASELINE_2.has(id)) return baseline === 2;
+  return (baseline !== undefined && baseline >= 1 && IN_BASELINE.has(id)) || patched(id);
 }

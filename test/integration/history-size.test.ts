@@ -40,4 +40,49 @@ describe("an incident's history", () => {
     // The patch marker's own TemporalChangeVersion, then the status going firing → resolved.
     expect(upserts.length).toBeLessThanOrEqual(2);
   }, 60_000);
+
+  /** What the server ran for the incident so far: activity tasks by type, timers, workflow tasks. */
+  async function costs(workflowId: string) {
+    const events = (await klaxon.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const activities: Record<string, number> = {};
+    for (const e of events) {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (name) activities[name] = (activities[name] ?? 0) + 1;
+    }
+    const count = (t: number) => events.filter((e) => e.eventType === t).length;
+    return { activities, timers: count(EventType.EVENT_TYPE_TIMER_STARTED), timersOpen: count(EventType.EVENT_TYPE_TIMER_STARTED) - count(EventType.EVENT_TYPE_TIMER_CANCELED) - count(EventType.EVENT_TYPE_TIMER_FIRED), tasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) };
+  }
+
+  /** Posts a one-alert group, waits for its page and for the page's outcome in the audit store. */
+  async function pageOf(name: string, labels: Record<string, string>) {
+    const alert = { groupKey: `{}:{case="${name}"}`, labels: { alertname: name, service: 'api', ...labels }, fingerprint: `${name}-1` };
+    const { incidentId } = await postAlert(klaxon.url, tenant, alert);
+    await eventually(async () => receiver.messages().some((m) => m.incident.id === incidentId), 20_000, 'the page');
+    await eventually(async () => (await klaxon.db.pool.query('SELECT 1 FROM incident_events WHERE incident_id = $1 AND kind = $2', [incidentId, 'notified'])).rowCount === 1, 20_000, 'the audit row of the page');
+    // Nothing else comes: the incident waits for an ack.
+    await new Promise((r) => setTimeout(r, 1500));
+    const rows = await klaxon.db.pool.query<{ kind: string }>('SELECT kind FROM incident_events WHERE incident_id = $1 ORDER BY seq', [incidentId]);
+    return { costs: await costs(incidentWorkflowId(tenant, alert.groupKey)), rows: rows.rows.map((r) => r.kind) };
+  }
+
+  // Issue #11 (server CPU per incident 9.3× a bare start): a first page that mutes nobody and
+  // matches no runbook schedules its send and one audit write (the opening rows wait for the page's
+  // outcome), not a re-check of muted incidents, a runbook match and an audit write per moment; the
+  // SLA clock runs on one timer, not one per target.
+  test('a first page costs one send, one audit write and one SLA timer', async () => {
+    const { costs: c, rows } = await pageOf('LeanOpen', { severity: 'warning' });
+    expect(c.activities).toEqual({ notify: 1, recordIncident: 1 });
+    // The SLA clock (standard tier: ack within 1h, then resolve within 1d) waits on one timer.
+    expect(c.timersOpen).toBe(1);
+    expect(c.tasks).toBeLessThanOrEqual(3);
+    expect(rows).toEqual(['opened', 'classified', 'policy.selected', 'notified']);
+  }, 60_000);
+
+  test('an incident that may mute others writes its opening rows at once, and tells nobody when it mutes nobody', async () => {
+    // critical: under the default inhibit rule it could mute a warning of the same alertname and service.
+    const { costs: c, rows } = await pageOf('LeanCritical', { severity: 'critical' });
+    expect(c.activities).toEqual({ notify: 1, recordIncident: 2 });
+    expect(c.timersOpen).toBe(1);
+    expect(rows).toEqual(['opened', 'classified', 'policy.selected', 'notified']);
+  }, 60_000);
 });
