@@ -943,7 +943,8 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
       // Not an incident that may mute others: other incidents look for it in the store at once.
       const settled = () =>
         finished() || incident.status !== 'firing' || !!incident.plan?.hold || !!incident.anomaly?.hold || (incident.sendNo > 0 && pager.pending('page').length === 0);
-      if (!incident.plan?.mayInhibit) await condition(settled, AUDIT_FIRST_WRITE_WAIT);
+      // Not when it has settled already: a timer started and cancelled in one task is a wasted command.
+      if (!incident.plan?.mayInhibit && !settled()) await condition(settled, AUDIT_FIRST_WRITE_WAIT);
     }
     // A flapping incident that is firing shows as `flapping` (Web UI: KlaxonStatus = "flapping").
     const status = incident.flapping && incident.status === 'firing' ? 'flapping' : incident.status;
