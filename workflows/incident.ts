@@ -940,11 +940,12 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
       first = false;
       // The opening rows wait for the first pages' outcome (at most AUDIT_FIRST_WRITE_WAIT), so one
       // audit write carries both: each write's completion is another workflow task (issue #11).
-      // Not an incident that may mute others: other incidents look for it in the store at once.
+      // Other incidents find this one in the store meanwhile: ingest wrote its row when it accepted
+      // the alerts (inhibition, flapping and runbook counts read that row, not the events).
       const settled = () =>
         finished() || incident.status !== 'firing' || !!incident.plan?.hold || !!incident.anomaly?.hold || (incident.sendNo > 0 && pager.pending('page').length === 0);
       // Not when it has settled already: a timer started and cancelled in one task is a wasted command.
-      if (!incident.plan?.mayInhibit && !settled()) await condition(settled, AUDIT_FIRST_WRITE_WAIT);
+      if (!settled()) await condition(settled, AUDIT_FIRST_WRITE_WAIT);
     }
     // A flapping incident that is firing shows as `flapping` (Web UI: KlaxonStatus = "flapping").
     const status = incident.flapping && incident.status === 'firing' ? 'flapping' : incident.status;
