@@ -23,6 +23,7 @@ import type { Queryable } from '../src/store/lanes';
 import type { Client } from '@temporalio/client';
 import type { IngestService } from '../src/ingest/ingest';
 import { createHeartbeatActivities } from './heartbeats';
+import { createOpenActivity } from './open';
 
 export type { PlanStep, Plan } from './plan';
 export type { NotifyArgs, NotifyResult } from '../src/delivery/notifyActivity';
@@ -30,6 +31,7 @@ export type { Recipients, Send } from './recipients';
 export type { ClassifyArgs, Classification } from './classify';
 export type { TrainingOptions } from './training';
 export type { RunbookMatch, RunbookStart } from './runbookRuns';
+export type { OpenArgs, Opened } from './open';
 
 export interface ActivityDeps {
   config: ConfigStore;
@@ -57,12 +59,12 @@ export interface ActivityDeps {
 
 /** Every side effect the workflows ask for, bound to the process's config, store and HTTP client. */
 export function createActivities(deps: ActivityDeps) {
+  const opening = { planIncident: createPlanActivity(deps), resolveRecipients: createRecipientsActivity(deps), classifyIncident: createClassifyActivity(deps) };
   return {
-    planIncident: createPlanActivity(deps),
+    ...opening,
+    openIncident: createOpenActivity(opening),
     recordIncident: createAuditActivity(deps),
     notify: createNotifyActivity(deps),
-    resolveRecipients: createRecipientsActivity(deps),
-    classifyIncident: createClassifyActivity(deps),
     startIncidentNotices: createStartNoticesActivity(deps),
     recheckInhibited: createInhibitionActivity(deps),
     applyRetention: createRetentionActivity(deps),

@@ -16,7 +16,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { KlaxonActivities, NotifyArgs, NotifyResult, PlanStep, Send } from '../activities';
+import type { Classification, KlaxonActivities, NotifyArgs, NotifyResult, Plan, PlanStep, Send } from '../activities';
+import type { Severity } from '../src/incident/view';
 import type { NotifyTargets } from '../src/config/schema';
 import type { Recipient, ThreadRef } from '../src/notifiers/types';
 import { KlaxonSeverity, KlaxonStatus, KlaxonTenant } from '../src/temporal/searchAttributes';
@@ -82,6 +83,12 @@ const { recheckInhibited } = proxyActivities<KlaxonActivities>({
 const { matchRunbooks } = proxyActivities<KlaxonActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumAttempts: 3 },
+});
+
+// Opening in one local activity (LEAN_OPEN runs): scoring (bounded inside it), plan, first recipients.
+const { openIncident } = proxyLocalActivities<KlaxonActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
 // Scoring must never block paging: short timeout, one retry, then the declared severity stands.
@@ -200,8 +207,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
 
   if (!input.carried) {
     if (!pager) recordOpened(incident);
-    await classify(incident);
-    await choosePolicy(incident);
+    if (pager && changed(LEAN_OPEN)) await open(incident);
+    else {
+      await classify(incident);
+      await choosePolicy(incident);
+    }
     const flap = incident.plan?.flapping;
     if (pager && flap && flap.firedInWindow >= flap.threshold && changed(FLAPPING)) {
       incident.flapping = { windowMs: flap.windowMs, count: flap.firedInWindow };
@@ -232,6 +242,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       // Flapping and quiet for now: no step runs; a re-fire resumes the policy, a quiet window resolves.
       await condition(() => !incident.flapping?.quietSince || incident.status !== 'firing' || incident.escalateNow || mayContinueAsNew(incident, pager));
     } else await runStep(incident, pager);
+    // Looked up with the plan for the first step only: later steps (or a page after a hold) look again.
+    incident.firstRecipients = undefined;
 
     if (historyIsLong(input.continueAsNewAfterEvents) && !isResolved(incident)) {
       await condition(allHandlersFinished);
@@ -554,7 +566,10 @@ async function page(
 ): Promise<void> {
   const step = incident.cursor;
   const summary = `look up ${describeTargets(targets)}${kind === 'escalated' ? ' (escalated)' : `, step ${step + 1}`}`;
-  const { sends, unreachable, skipped } = await lookup.executeWithOptions({ summary }, [{ tenant: incident.input.tenant, targets, window, at: new Date().toISOString(), urgency: incident.plan?.urgency }]);
+  const s0 = incident.plan?.steps[0];
+  const first = step === 0 && kind === 'firing' && !window && s0?.kind === 'notify' && s0.targets === targets ? incident.firstRecipients : undefined;
+  incident.firstRecipients = undefined;
+  const { sends, unreachable, skipped } = first ?? (await lookup.executeWithOptions({ summary }, [{ tenant: incident.input.tenant, targets, window, at: new Date().toISOString(), urgency: incident.plan?.urgency }]));
   if (skipped) {
     incident.record(new Date(), 'notify.skipped', 'klaxon', { step, reason: skipped });
     return;
@@ -666,20 +681,21 @@ function lastNotifyTargets(steps: PlanStep[]): NotifyTargets {
  */
 async function classify(incident: IncidentState): Promise<void> {
   if (!changed(ANOMALY_CLASSIFY)) return;
-  const declared = incident.declaredSeverity;
-  incident.lastDeclared = declared;
-  const c = await classifyIncident.executeWithOptions({ summary: 'score with the anomaly model' }, [{
-    tenant: incident.input.tenant,
-    incidentId: incident.id,
-    alerts: [...incident.alerts.values()],
-    commonLabels: incident.input.commonLabels,
-    declaredSeverity: declared,
-    at: new Date().toISOString(),
-  }]).catch((err: unknown) => {
+  const args = classifyArgs(incident);
+  const c = await classifyIncident.executeWithOptions({ summary: 'score with the anomaly model' }, [args]).catch((err: unknown) => {
     incident.record(new Date(), 'classify.failed', 'klaxon', { error: failureMessage(err) });
     return undefined;
   });
-  if (!c) return;
+  if (c) applyClassification(incident, c, args.declaredSeverity);
+}
+
+function classifyArgs(incident: IncidentState): Parameters<typeof classifyIncident>[0] {
+  const declared = incident.declaredSeverity;
+  incident.lastDeclared = declared;
+  return { tenant: incident.input.tenant, incidentId: incident.id, alerts: [...incident.alerts.values()], commonLabels: incident.input.commonLabels, declaredSeverity: declared, at: new Date().toISOString() };
+}
+
+function applyClassification(incident: IncidentState, c: Classification, declared: Severity): void {
   incident.severity = c.effectiveSeverity;
   incident.anomaly = { mode: c.mode, score: c.score, modelVersion: c.modelVersion, reason: c.reason, hold: c.hold };
   incident.record(new Date(), 'classified', 'klaxon', {
@@ -694,9 +710,30 @@ async function classify(incident: IncidentState): Promise<void> {
   });
 }
 
+/**
+ * A new incident opened in one local activity (LEAN_OPEN): scored, planned and its first step's
+ * recipients looked up, recorded as the three separate steps record them.
+ */
+async function open(incident: IncidentState): Promise<void> {
+  const classify = classifyArgs(incident);
+  const o = await openIncident.executeWithOptions({ summary: 'score, plan the policy, look up the first step' }, [{
+    classify,
+    plan: { tenant: incident.input.tenant, incidentId: incident.id, commonLabels: incident.input.commonLabels, at: classify.at, groupKey: incident.input.groupKey },
+  }]);
+  if (o.classification) applyClassification(incident, o.classification, classify.declaredSeverity);
+  else incident.record(new Date(), 'classify.failed', 'klaxon', { error: o.classifyError ?? 'no answer' });
+  applyPlan(incident, o.plan);
+  incident.firstRecipients = o.first;
+}
+
 async function choosePolicy(incident: IncidentState): Promise<void> {
   const previous = incident.plan?.policyName;
-  incident.plan = await planIncident.executeWithOptions({ summary: previous ? 'plan the policy again (alerts changed)' : 'plan the policy' }, [{ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString(), groupKey: incident.input.groupKey }]);
+  applyPlan(incident, await planIncident.executeWithOptions({ summary: previous ? 'plan the policy again (alerts changed)' : 'plan the policy' }, [{ tenant: incident.input.tenant, incidentId: incident.id, labels: incident.labels, at: new Date().toISOString(), groupKey: incident.input.groupKey }]));
+}
+
+function applyPlan(incident: IncidentState, plan: Plan): void {
+  const previous = incident.plan?.policyName;
+  incident.plan = plan;
   const { policyName, route, hold } = incident.plan;
   incident.record(new Date(), previous ? 'policy.rerouted' : 'policy.selected', 'klaxon', { policy: policyName, route, ...(previous ? { previous } : {}) });
   if (hold) incident.record(new Date(), 'held', 'klaxon', { ...hold });

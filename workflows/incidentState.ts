@@ -1,3 +1,4 @@
+import type { Recipients } from '../activities/recipients';
 import type { AlertView, IncidentStatus, IncidentView, Severity, TimelineEntry } from '../src/incident/view';
 import { maxSeverity, severityOf, severityRank } from '../src/incident/severity';
 import { incidentId } from '../src/incident/ids';
@@ -40,6 +41,8 @@ export class IncidentState {
   reroute = false;
   /** The declared severity the last classification saw; a raise above it re-classifies and re-routes. */
   lastDeclared: Severity;
+  /** Who the first step pages, looked up when the incident opened (never carried over). */
+  firstRecipients?: Recipients;
   anomaly?: { mode: string; score?: number; modelVersion?: number; reason: string; hold: boolean };
   /** An alert fired again after the incident resolved (and before its run ended): open a new one. */
   refiredAfterResolve = false;

@@ -50,7 +50,8 @@ describe("an incident's history", () => {
       if (name) activities[name] = (activities[name] ?? 0) + 1;
     }
     const count = (t: number) => events.filter((e) => e.eventType === t).length;
-    return { activities, timers: count(EventType.EVENT_TYPE_TIMER_STARTED), timersOpen: count(EventType.EVENT_TYPE_TIMER_STARTED) - count(EventType.EVENT_TYPE_TIMER_CANCELED) - count(EventType.EVENT_TYPE_TIMER_FIRED), tasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) };
+    const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    return { activities, localActivities, timers: count(EventType.EVENT_TYPE_TIMER_STARTED), timersOpen: count(EventType.EVENT_TYPE_TIMER_STARTED) - count(EventType.EVENT_TYPE_TIMER_CANCELED) - count(EventType.EVENT_TYPE_TIMER_FIRED), tasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) };
   }
 
   /** Posts a one-alert group, waits for its page and for the page's outcome in the audit store. */
@@ -69,9 +70,11 @@ describe("an incident's history", () => {
   // matches no runbook schedules its send and one audit write (the opening rows wait for the page's
   // outcome), not a re-check of muted incidents, a runbook match and an audit write per moment; the
   // SLA clock runs on one timer, not one per target.
-  test('a first page costs one send, one audit write and one SLA timer', async () => {
+  test('a first page costs one local activity, one send, one audit write and one SLA timer', async () => {
     const { costs: c, rows } = await pageOf('LeanOpen', { severity: 'warning' });
     expect(c.activities).toEqual({ notify: 1, recordIncident: 1 });
+    // Scored, planned and the first step's recipients looked up in one local activity.
+    expect(c.localActivities).toBe(1);
     // The SLA clock (standard tier: ack within 1h, then resolve within 1d) waits on one timer.
     expect(c.timersOpen).toBe(1);
     expect(c.tasks).toBeLessThanOrEqual(3);
