@@ -1,3 +1,4 @@
+import { coalesced } from './coalesce';
 import type pg from 'pg';
 import type { IncidentStatus, IncidentView, TimelineEntry } from '../incident/view';
 import type { Queryable } from './lanes';
@@ -183,11 +184,14 @@ export class IncidentStore {
     return Number(r.rows[0].n);
   }
 
-  /** True when the incident is recorded as resolved (an unknown id is not ended: it may not be written yet). */
-  async hasEnded(id: string): Promise<boolean> {
-    const r = await this.pool.query<{ status: string }>('SELECT status FROM incidents WHERE id = $1', [id]);
-    return r.rows[0]?.status === 'resolved';
-  }
+  /**
+   * True when the incident is recorded as resolved (an unknown id is not ended: it may not be
+   * written yet). Concurrent callers share one query (src/store/coalesce.ts).
+   */
+  readonly hasEnded = coalesced<string, boolean>(async (ids) => {
+    const r = await this.pool.query<{ id: string }>(`SELECT id FROM incidents WHERE id = ANY($1) AND status = 'resolved'`, [ids]);
+    return new Map(r.rows.map((row) => [row.id, true]));
+  }, false);
 
   /** The incident if it belongs to `tenant`; another tenant's is as unknown as a missing one. */
   async getOwn(tenant: string, id: string): Promise<IncidentRow | undefined> {

@@ -1,0 +1,30 @@
+/**
+ * Turns a lookup of many keys into a lookup of one key whose callers share queries: one query is
+ * in flight at a time, and the keys asked for meanwhile go into the next one (at most `max` keys a
+ * query). Every answer is read after its request was made, so nothing is answered from a query
+ * that started before it was asked (issue #11: one audit-store read per webhook re-send became the
+ * re-send path's largest cost under load).
+ */
+export function coalesced<K, V>(fetch: (keys: K[]) => Promise<Map<K, V>>, missing: V, max = 500): (key: K) => Promise<V> {
+  let queue: Array<{ key: K; resolve: (v: V) => void; reject: (e: unknown) => void }> = [];
+  let running = false;
+  const run = async () => {
+    running = true;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, max);
+      queue = queue.slice(batch.length);
+      try {
+        const found = await fetch([...new Set(batch.map((b) => b.key))]);
+        for (const b of batch) b.resolve(found.has(b.key) ? found.get(b.key)! : missing);
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    running = false;
+  };
+  return (key) =>
+    new Promise<V>((resolve, reject) => {
+      queue.push({ key, resolve, reject });
+      if (!running) void run();
+    });
+}
