@@ -1,15 +1,17 @@
 /**
- * Turns a lookup of many keys into a lookup of one key whose callers share queries: one query is
- * in flight at a time, and the keys asked for meanwhile go into the next one (at most `max` keys a
- * query). Every answer is read after its request was made, so nothing is answered from a query
- * that started before it was asked (issue #11: one audit-store read per webhook re-send became the
- * re-send path's largest cost under load).
+ * Turns a lookup of many keys into a lookup of one key whose callers share queries: up to
+ * `parallel` queries run at once, and the keys asked for while all of them run go into the next one
+ * (at most `max` keys a query). Every answer is read after its request was made, so nothing is
+ * answered from a query that started before it was asked (issue #11: one audit-store read per
+ * webhook re-send became the re-send path's largest cost under load).
  */
-export function coalesced<K, V>(fetch: (keys: K[]) => Promise<Map<K, V>>, missing: V, max = 500): (key: K) => Promise<V> {
+export function coalesced<K, V>(fetch: (keys: K[]) => Promise<Map<K, V>>, missing: V, opts: { max?: number; parallel?: number } = {}): (key: K) => Promise<V> {
+  const max = opts.max ?? 500;
+  const parallel = opts.parallel ?? 4;
   let queue: Array<{ key: K; resolve: (v: V) => void; reject: (e: unknown) => void }> = [];
-  let running = false;
-  const run = async () => {
-    running = true;
+  let running = 0;
+  const next = async () => {
+    running++;
     while (queue.length > 0) {
       const batch = queue.slice(0, max);
       queue = queue.slice(batch.length);
@@ -20,11 +22,11 @@ export function coalesced<K, V>(fetch: (keys: K[]) => Promise<Map<K, V>>, missin
         for (const b of batch) b.reject(err);
       }
     }
-    running = false;
+    running--;
   };
   return (key) =>
     new Promise<V>((resolve, reject) => {
       queue.push({ key, resolve, reject });
-      if (!running) void run();
+      if (running < parallel) void next();
     });
 }

@@ -23,7 +23,7 @@ describe('coalesced lookups', () => {
 
   test('callers that come while a query runs share the next one, never the running one', async () => {
     const { fetch, queries } = manualFetch();
-    const get = coalesced(fetch, 0);
+    const get = coalesced(fetch, 0, { parallel: 1 });
     const first = get('a');
     // Asked after the first query started: it must not be answered by it (it could be stale).
     const later = [get('b'), get('c'), get('b')];
@@ -38,7 +38,7 @@ describe('coalesced lookups', () => {
 
   test('a failed query fails only its own callers; the next query runs', async () => {
     const { fetch, queries } = manualFetch();
-    const get = coalesced(fetch, 0);
+    const get = coalesced(fetch, 0, { parallel: 1 });
     const a = get('a');
     const b = get('b');
     queries[0].fail(new Error('store down'));
@@ -48,9 +48,27 @@ describe('coalesced lookups', () => {
     await expect(b).resolves.toBe(3);
   });
 
+  test('up to `parallel` queries run at once; callers beyond them wait for the next', async () => {
+    const { fetch, queries } = manualFetch();
+    const get = coalesced(fetch, 0, { parallel: 2 });
+    const a = get('a');
+    const b = get('b');
+    const c = get('c');
+    const d = get('d');
+    expect(queries.map((q) => q.keys)).toEqual([['a'], ['b']]);
+    queries[1].answer(new Map([['b', 2]]));
+    await expect(b).resolves.toBe(2);
+    await tick();
+    // The free runner takes everyone who waited, in one query.
+    expect(queries.map((q) => q.keys)).toEqual([['a'], ['b'], ['c', 'd']]);
+    queries[0].answer(new Map([['a', 1]]));
+    queries[2].answer(new Map([['d', 4]]));
+    await expect(Promise.all([a, c, d])).resolves.toEqual([1, 0, 4]);
+  });
+
   test('a batch holds at most `max` keys', async () => {
     const { fetch, queries } = manualFetch();
-    const get = coalesced(fetch, 0, 2);
+    const get = coalesced(fetch, 0, { max: 2, parallel: 1 });
     const all = [get('x'), get('a'), get('b'), get('c')];
     queries[0].answer(new Map());
     await tick();
