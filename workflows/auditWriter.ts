@@ -12,8 +12,7 @@ import type { KlaxonActivities } from '../activities';
 const DURABLE_AUDIT = 'klaxon-durable-audit';
 
 const retry = { initialInterval: '200ms', maximumInterval: '10s' } as const;
-// Last in a backlog (priority 4 of 5): pages and notices go first (src/delivery/pager.ts).
-const { recordIncident: recordAfterCommit } = proxyActivities<KlaxonActivities>({ startToCloseTimeout: '10s', retry, priority: { priorityKey: 4 } });
+const { recordIncident: recordAfterCommit } = proxyActivities<KlaxonActivities>({ startToCloseTimeout: '10s', retry });
 // Runs started before DURABLE_AUDIT keep their local activity so their histories replay.
 const { recordIncident: recordInTask } = proxyLocalActivities<KlaxonActivities>({ startToCloseTimeout: '10s', retry });
 

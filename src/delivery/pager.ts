@@ -13,11 +13,8 @@ import { NOTICE_RETRY, PAGE_RETRY, REFUSED_TYPES, SEND_HEARTBEAT_TIMEOUT_MS, SEN
 type Notify = { notify(args: NotifyArgs): Promise<NotifyResult> };
 // TRY_CANCEL: an ack is answered at once; the attempt learns of it on its next heartbeat and aborts its request.
 const common = { startToCloseTimeout: SEND_START_TO_CLOSE, heartbeatTimeout: SEND_HEARTBEAT_TIMEOUT_MS, cancellationType: ActivityCancellationType.TRY_CANCEL };
-// Task queue priority (1 first, 3 by default, 5 last): in a storm's backlog pages go before
-// notices, and both before audit writes (workflows/auditWriter.ts), so everyone is paged first.
-// Not part of a command's identity: running incidents replay unchanged.
-const { notify: sendPage } = proxyActivities<Notify>({ ...common, retry: { ...PAGE_RETRY, nonRetryableErrorTypes: [...REFUSED_TYPES] }, priority: { priorityKey: 1 } });
-const { notify: sendNotice } = proxyActivities<Notify>({ ...common, retry: { ...NOTICE_RETRY, nonRetryableErrorTypes: [...REFUSED_TYPES] }, priority: { priorityKey: 2 } });
+const { notify: sendPage } = proxyActivities<Notify>({ ...common, retry: { ...PAGE_RETRY, nonRetryableErrorTypes: [...REFUSED_TYPES] } });
+const { notify: sendNotice } = proxyActivities<Notify>({ ...common, retry: { ...NOTICE_RETRY, nonRetryableErrorTypes: [...REFUSED_TYPES] } });
 
 /** A receiver (and person) that was paged, kept so "resolved" reaches exactly them, in their thread. */
 export interface Paged {

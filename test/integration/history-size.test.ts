@@ -45,15 +45,13 @@ describe("an incident's history", () => {
   async function costs(workflowId: string) {
     const events = (await klaxon.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
     const activities: Record<string, number> = {};
-    const priorities: Record<string, number | undefined> = {};
     for (const e of events) {
       const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
       if (name) activities[name] = (activities[name] ?? 0) + 1;
-      if (name) priorities[name] = e.activityTaskScheduledEventAttributes?.priority?.priorityKey ?? undefined;
     }
     const count = (t: number) => events.filter((e) => e.eventType === t).length;
     const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
-    return { activities, priorities, localActivities, timers: count(EventType.EVENT_TYPE_TIMER_STARTED), timersOpen: count(EventType.EVENT_TYPE_TIMER_STARTED) - count(EventType.EVENT_TYPE_TIMER_CANCELED) - count(EventType.EVENT_TYPE_TIMER_FIRED), tasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) };
+    return { activities, localActivities, timers: count(EventType.EVENT_TYPE_TIMER_STARTED), timersOpen: count(EventType.EVENT_TYPE_TIMER_STARTED) - count(EventType.EVENT_TYPE_TIMER_CANCELED) - count(EventType.EVENT_TYPE_TIMER_FIRED), tasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) };
   }
 
   /** Posts a one-alert group, waits for its page and for the page's outcome in the audit store. */
@@ -77,8 +75,6 @@ describe("an incident's history", () => {
     expect(c.activities).toEqual({ notify: 1, recordIncident: 1 });
     // Scored, planned and the first step's recipients looked up in one local activity.
     expect(c.localActivities).toBe(1);
-    // In a storm's backlog the page goes first, the audit write last (task queue priority).
-    expect(c.priorities).toEqual({ notify: 1, recordIncident: 4 });
     // The SLA clock (standard tier: ack within 1h, then resolve within 1d) waits on one timer.
     expect(c.timersOpen).toBe(1);
     expect(c.tasks).toBeLessThanOrEqual(3);
