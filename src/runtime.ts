@@ -1,3 +1,4 @@
+import { EndedFeed } from './store/endedFeed';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { clientConnectionOptions, connectClient, temporalSecurity, type TemporalSecurity } from './temporal/connectionOptions';
@@ -156,7 +157,14 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     for (const error of runbookSet.errors) log.error({ error }, 'runbook left out');
     if (runbookSet.byName.size) log.info({ runbooks: [...runbookSet.byName.keys()] }, 'runbooks loaded');
     // One ingest path for the webhook and for what workers raise themselves (a missed heartbeat).
-    const ingest = new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual'));
+    // Ends heard from the audit store (Postgres only), so unchanged re-sends need no store read.
+    let ingest: IngestService | undefined;
+    const endings = db.listener && opts.http !== false ? new EndedFeed(db.listener, (workflowId, id) => ingest?.forget(workflowId, id), { log: log.child({ component: 'ingest' }) }) : undefined;
+    if (endings) {
+      await endings.start();
+      stops.push(() => endings.stop());
+    }
+    ingest = new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual'), { endings });
     const heartbeats = new Heartbeats(client, env.KLAXON_TASK_QUEUE);
     // Receivers' rate limits and circuit breakers, kept together by every process on this database
     // (on the ledger's lane: they are on the paging path too). One set per process, so `--role all`

@@ -1,3 +1,4 @@
+import type { EndedFeed } from '../store/endedFeed';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { AlertmanagerAlert, AlertmanagerPayload } from '../alertmanager/payload';
@@ -67,9 +68,29 @@ export class IngestService {
     private readonly accepted: (incident: IncidentView & { groupKey: string }) => Promise<void> = async () => undefined,
     /** Auto or suggest runbooks are loaded: new incidents look for the ones that match. */
     private readonly runbooks = false,
-    /** Temporal's time-skipping test server knows no custom search attributes: tests there turn them off. */
-    private readonly opts: { searchAttributes?: boolean } = {},
+    /**
+     * Temporal's time-skipping test server knows no custom search attributes: tests there turn them
+     * off. `endings`: ends heard from the audit store (src/store/endedFeed.ts); a cached group
+     * learned while it listens needs no store read per re-send.
+     */
+    private readonly opts: { searchAttributes?: boolean; endings?: Pick<EndedFeed, 'current' | 'trusted'> } = {},
   ) {}
+
+  /** An incident ended (heard from the audit store): a re-send of its alerts is a new incident. */
+  forget(workflowId: string, incidentId: string): void {
+    if (this.seen.get(workflowId)?.incidentId === incidentId) this.seen.delete(workflowId);
+    // An end heard before its group was cached (it resolved while being started or signalled).
+    this.endedLately.add(incidentId);
+    if (this.endedLately.size > ENDED_LATELY) this.endedLately.delete(this.endedLately.values().next().value!);
+  }
+
+  private readonly endedLately = new Set<string>();
+
+  /** What the cache may store now: the listener's epoch, when one is listening. */
+  private remember(workflowId: string, entry: Seen): void {
+    entry.feedEpoch = entry.incidentId !== undefined && this.endedLately.has(entry.incidentId) ? undefined : this.opts.endings?.current();
+    this.seen.set(workflowId, entry);
+  }
 
   async ingest(tenantName: string, tenant: TenantConfig, payload: AlertmanagerPayload): Promise<IngestedIncident[]> {
     for (const a of payload.alerts) alertsReceived.inc({ tenant: tenantName, status: a.status });
@@ -81,9 +102,17 @@ export class IngestService {
     const digest = groupDigest(group.alerts);
     let known = this.seen.get(workflowId);
     if (known?.digest === digest) {
-      // A re-send costs no Temporal write, but one read: an incident that ended elsewhere while
-      // its alerts still fire must open a new one, not be answered from a stale cache.
-      const ended = known.incidentId !== undefined && firingIn(group) && (await this.hasEnded(known.incidentId).catch(() => false));
+      // A re-send costs no Temporal write. An incident that ended elsewhere while its alerts still
+      // fire must open a new one, not be answered from a stale cache: the store says so, or, while
+      // the ends feed has listened since this entry was made, the feed would have dropped it.
+      const endings = this.opts.endings;
+      let ended = false;
+      if (known.incidentId !== undefined && firingIn(group) && !endings?.trusted(known.feedEpoch)) {
+        const epoch = endings?.current();
+        ended = await this.hasEnded(known.incidentId).catch(() => false);
+        // Read after the feed was listening: from now on an end of it is heard.
+        if (!ended && epoch !== undefined) known.feedEpoch = epoch;
+      }
       if (!ended) return { workflowId, incidentId: known.incidentId, outcome: 'unchanged' };
       this.seen.delete(workflowId);
       known = undefined;
@@ -97,11 +126,11 @@ export class IngestService {
         const handle = this.client.workflow.getHandle(workflowId);
         await handle.signal(alertsSignal, { alerts: known?.incidentId ? changedSince(known, group.alerts) : group.alerts, receivedAt });
         const id = incidentId(tenant, workflowId, await incidentRunId(handle));
-        this.seen.set(workflowId, remembered(digest, group.alerts, id));
+        this.remember(workflowId, remembered(digest, group.alerts, id));
         return { workflowId, incidentId: id, outcome: 'updated' };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
-          this.seen.set(workflowId, { digest });
+          this.remember(workflowId, { digest });
           return { workflowId, outcome: 'no-incident' };
         }
         throw err;
@@ -115,7 +144,7 @@ export class IngestService {
     if (known?.incidentId) {
       try {
         await handle.signal(alertsSignal, { alerts: changedSince(known, group.alerts), receivedAt });
-        this.seen.set(workflowId, remembered(digest, group.alerts, known.incidentId));
+        this.remember(workflowId, remembered(digest, group.alerts, known.incidentId));
         return { workflowId, incidentId: known.incidentId, outcome: 'updated' };
       } catch (err) {
         // Its run has completed (resolved): this firing is a new incident.
@@ -152,7 +181,7 @@ export class IngestService {
       id = incidentId(tenant, workflowId, await incidentRunId(handle));
       outcome = 'updated';
     }
-    this.seen.set(workflowId, remembered(digest, group.alerts, id));
+    this.remember(workflowId, remembered(digest, group.alerts, id));
     return { workflowId, incidentId: id, outcome };
   }
 }
@@ -171,7 +200,12 @@ interface Seen {
   incidentId?: string;
   /** fingerprint → status; absent for very large groups (they are then signalled whole). */
   statuses?: Map<string, string>;
+  /** The ends feed's epoch when this was learned (src/store/endedFeed.ts). */
+  feedEpoch?: number;
 }
+
+/** Ends remembered for groups not cached yet when their end was heard (IngestService.forget). */
+const ENDED_LATELY = 10_000;
 
 /** Statuses are kept for groups up to this size; beyond it memory matters more than history. */
 const MAX_TRACKED_ALERTS = 5000;

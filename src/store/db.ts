@@ -13,6 +13,11 @@ export interface Database {
   urgent: Queryable;
   /** Where it is, for logs: the URL without password, or the PGlite folder. */
   describe: string;
+  /**
+   * A connection of its own for LISTEN (src/store/endedFeed.ts); Postgres only: embedded PGlite
+   * serves one session, which a listener would hold for good.
+   */
+  listener?: () => pg.Client;
   close(): Promise<void>;
 }
 
@@ -35,7 +40,8 @@ export async function openDatabase(opts: { url?: string; dataDir: string; log?: 
     const pool = new pg.Pool({ connectionString: opts.url, max: 10 });
     const urgent = new pg.Pool({ connectionString: opts.url, max: 3 });
     for (const p of [pool, urgent]) watchErrors(p, opts.log, 'postgres');
-    return { pool, urgent, describe: withoutPassword(opts.url), close: async () => void (await Promise.all([pool.end(), urgent.end()])) };
+    const url = opts.url;
+    return { pool, urgent, describe: withoutPassword(url), listener: () => new pg.Client({ connectionString: url }), close: async () => void (await Promise.all([pool.end(), urgent.end()])) };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');

@@ -1,4 +1,5 @@
 import { coalesced } from './coalesce';
+import { ENDED_CHANNEL, endedPayload } from './endedFeed';
 import type pg from 'pg';
 import type { IncidentStatus, IncidentView, TimelineEntry } from '../incident/view';
 import type { Queryable } from './lanes';
@@ -88,6 +89,9 @@ export class IncidentStore {
       // Last in the transaction: the chain head's lock is held only for the events' own insert.
       const rows = events.map((e) => ({ incidentId: incident.id, seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, details: redact ? redact.tree(e.details ?? {}) : e.details ?? {} }));
       const count = await appendEvents(client, this.audit.key, incident.tenant, rows, added);
+      // Delivered at commit to every HTTP process listening (src/store/endedFeed.ts): their cache of
+      // open groups forgets this incident, so a re-send of its alerts opens a new one.
+      if (incident.status === 'resolved') await client.query('SELECT pg_notify($1, $2)', [ENDED_CHANNEL, endedPayload(incident.workflowId, incident.id)]);
       if (onInserted) {
         // Time to ack counts the first acknowledgement only.
         for (const e of added.filter((x) => x.kind === 'acknowledged')) {
