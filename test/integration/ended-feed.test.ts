@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { AuditKey } from '../../src/audit/key';
 import { IncidentStore } from '../../src/store/incidents';
+import type { IncidentView } from '../../src/incident/view';
 import { EndedFeed } from '../../src/store/endedFeed';
 import { incidentView, ownAuditDatabase } from '../support/auditDb';
 import { eventually, uniqueTenant } from '../support/klaxon';
@@ -35,7 +36,7 @@ const key = new AuditKey('ended-feed-test-key-0123456789abcdef', 'test');
   test('a resolve is heard once it commits; firing and acknowledged writes are not', async () => {
     const tenant = uniqueTenant('feed');
     expect(feed.current()).toBe(1);
-    const firing = incidentView(tenant, `${tenant}-1`);
+    const firing: IncidentView & { groupKey: string } = incidentView(tenant, `${tenant}-1`);
     await store.record(firing, [ev(1, 'opened')]);
     await store.record({ ...firing, status: 'acknowledged' }, [ev(2, 'acknowledged')]);
     await store.record({ ...firing, status: 'resolved' }, [ev(3, 'resolved')]);
@@ -55,7 +56,7 @@ const key = new AuditKey('ended-feed-test-key-0123456789abcdef', 'test');
     expect(feed.current()).toBe(before! + 1);
     expect(feed.trusted(before)).toBe(false);
     const tenant = uniqueTenant('feed');
-    const again = incidentView(tenant, `${tenant}-2`);
+    const again: IncidentView & { groupKey: string } = incidentView(tenant, `${tenant}-2`);
     await store.record({ ...again, status: 'resolved' }, [ev(1, 'resolved')]);
     await eventually(async () => heard.some(([, id]) => id === again.id), 5_000, 'an end after the reconnect');
   });
