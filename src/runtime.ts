@@ -161,7 +161,8 @@ export async function startKlaxon(opts: KlaxonOptions): Promise<Klaxon> {
     let ingest: IngestService | undefined;
     const endings = db.listener && opts.http !== false ? new EndedFeed(db.listener, (workflowId, id) => ingest?.forget(workflowId, id), { log: log.child({ component: 'ingest' }) }) : undefined;
     if (endings) {
-      await endings.start();
+      // Not awaited: until it listens, re-sends are checked against the store as before.
+      void endings.start();
       stops.push(() => endings.stop());
     }
     ingest = new IngestService(client, env.KLAXON_TASK_QUEUE, (id) => incidents.hasEnded(id), (i) => incidents.accept(i), [...runbookSet.byName.values()].some((r) => r.runbook.mode !== 'manual'), { endings });

@@ -41,7 +41,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; log?: 
     const urgent = new pg.Pool({ connectionString: opts.url, max: 3 });
     for (const p of [pool, urgent]) watchErrors(p, opts.log, 'postgres');
     const url = opts.url;
-    return { pool, urgent, describe: withoutPassword(url), listener: () => new pg.Client({ connectionString: url }), close: async () => void (await Promise.all([pool.end(), urgent.end()])) };
+    return { pool, urgent, describe: withoutPassword(url), listener: () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 }), close: async () => void (await Promise.all([pool.end(), urgent.end()])) };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
