@@ -7,7 +7,7 @@ import type { ReceiverLimits } from '../src/notifiers/deliver';
 import type { ModelStore } from '../src/store/models';
 import { createAuditActivity } from './audit';
 import { createNotifyActivity } from '../src/delivery/notifyActivity';
-import { createPlanActivity } from './plan';
+import { createOpeningFacts, createPlanActivity } from './plan';
 import { createRecipientsActivity } from './recipients';
 import { createClassifyActivity } from './classify';
 import { createTrainingActivities } from './training';
@@ -62,7 +62,7 @@ export function createActivities(deps: ActivityDeps) {
   const opening = { planIncident: createPlanActivity(deps), resolveRecipients: createRecipientsActivity(deps), classifyIncident: createClassifyActivity(deps) };
   return {
     ...opening,
-    openIncident: createOpenActivity(opening),
+    openIncident: createOpenActivity({ ...opening, openingFacts: createOpeningFacts(deps) }),
     recordIncident: createAuditActivity(deps),
     notify: createNotifyActivity(deps),
     startIncidentNotices: createStartNoticesActivity(deps),

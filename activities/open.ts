@@ -24,6 +24,7 @@ type Steps = {
   classifyIncident(args: ClassifyArgs): Promise<Classification>;
   planIncident(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }): Promise<Plan>;
   resolveRecipients(args: { tenant: string; targets: Extract<Plan['steps'][number], { kind: 'notify' }>['targets']; at: string; urgency?: 'high' | 'low' }): Promise<Recipients>;
+  openingFacts(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }, plan: Plan): Promise<Pick<Plan, 'mutes' | 'runbooks'>>;
 };
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -50,7 +51,9 @@ export function createOpenActivity(steps: Steps) {
       classifyError = (err as Error).message ?? String(err);
     }
     const severity = classification?.effectiveSeverity ?? args.classify.declaredSeverity;
-    const plan = await steps.planIncident({ tenant: args.plan.tenant, incidentId: args.plan.incidentId, labels: { ...args.plan.commonLabels, severity }, at: args.plan.at, groupKey: args.plan.groupKey });
+    const planArgs = { tenant: args.plan.tenant, incidentId: args.plan.incidentId, labels: { ...args.plan.commonLabels, severity }, at: args.plan.at, groupKey: args.plan.groupKey };
+    const planned = await steps.planIncident(planArgs);
+    const plan: Plan = { ...planned, ...(await steps.openingFacts(planArgs, planned)) };
     const step = plan.steps[0];
     const held = !!plan.hold || !!classification?.hold;
     const first = step?.kind === 'notify' && !held ? await steps.resolveRecipients({ tenant: args.plan.tenant, targets: step.targets, at: args.plan.at, urgency: plan.urgency }) : undefined;

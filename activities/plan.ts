@@ -30,11 +30,11 @@ export interface Plan {
   /** Its labels match an inhibit rule's source: incidents it mutes are told when it opens and resolves. */
   mayInhibit?: boolean;
   /**
-   * How many firing incidents it mutes right now (read with the plan; absent: not known). At open,
-   * none means there is nobody to tell, and no re-check activity runs (issue #11).
+   * At open only (createOpeningFacts): how many firing incidents it mutes right now (absent: not
+   * known); none means there is nobody to tell, and no re-check activity runs (issue #11).
    */
   mutes?: number;
-  /** Whether an automatic or suggested runbook's matchers match it: at open, only then are runbooks matched and claimed. */
+  /** At open only: whether an automatic or suggested runbook may start; only then are runbooks matched and claimed. */
   runbooks?: boolean;
   /** The tenant's SLA targets (its tier, with overrides) and who hears of a breach. */
   sla?: SlaTargets & { notify?: NotifyTargets };
@@ -67,23 +67,7 @@ export function planSteps(policy: PolicyConfig): PlanStep[] {
  * activity so the workflow history records the plan in force, and a config reload never changes a
  * running incident's past.
  */
-/**
- * Whether an automatic or suggested runbook may start for the incident: its matchers match and, if
- * it waits for a group that keeps firing (minFiredInLastHour), the group fired often enough (this
- * incident included). Only then does the incident ask matchRunbooks (which claims runs) at open.
- */
-async function runbooksMayStart(deps: { incidents: IncidentStore; runbookSet?: RunbookSet }, args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }): Promise<boolean> {
-  const matching = [...(deps.runbookSet?.byName.values() ?? [])].filter((r) => r.runbook.mode !== 'manual' && matchesAll(r.matchers, args.labels));
-  if (matching.some((r) => !r.runbook.minFiredInLastHour)) return true;
-  if (matching.length === 0) return false;
-  if (args.groupKey === undefined) return true;
-  const since = new Date(new Date(args.at).getTime() - 3_600_000);
-  // Audit store down: not known, so matchRunbooks decides.
-  const fired = await deps.incidents.startedSince(args.tenant, args.groupKey, since, args.incidentId).then((n) => n + 1, () => Infinity);
-  return matching.some((r) => fired >= r.runbook.minFiredInLastHour!);
-}
-
-export function createPlanActivity(deps: { config: ConfigStore; incidents: IncidentStore; namespace: string; runbookSet?: RunbookSet }) {
+export function createPlanActivity(deps: { config: ConfigStore; incidents: IncidentStore; namespace: string }) {
   return async function planIncident(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }): Promise<Plan> {
     const tenant = deps.config.tenant(args.tenant);
     if (!tenant) throw new Error(`unknown tenant ${args.tenant}`);
@@ -115,10 +99,6 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
             .then((n) => ({ windowMs: tenant.flapping!.window, threshold: tenant.flapping!.threshold, firedInWindow: n + 1 }))
             .catch(() => undefined)
         : undefined;
-    const inhibits = mayInhibit(tenant, args.labels);
-    // Audit store down: not known, so the open still tells whoever it may mute.
-    const mutes = inhibits ? await findInhibited(deps.incidents, args.tenant, tenant, { id: args.incidentId, labels: args.labels }).then((found) => found.length, () => undefined) : 0;
-    const runbooks = await runbooksMayStart(deps, args);
     return {
       policyName,
       route,
@@ -127,11 +107,39 @@ export function createPlanActivity(deps: { config: ConfigStore; incidents: Incid
       steps: planSteps(policy),
       links: { publicUrl: server.publicUrl, temporalUiUrl: server.temporalUiUrl, namespace: deps.namespace, ...pageLink(args, server) },
       ...(hold ? { hold } : {}),
-      ...(inhibits ? { mayInhibit: true } : {}),
-      ...(mutes !== undefined ? { mutes } : {}),
-      runbooks,
+      ...(mayInhibit(tenant, args.labels) ? { mayInhibit: true } : {}),
       sla: { ...slaTargets(tenant.tier, tenant.sla), ...(policy.onSlaBreach ? { notify: policy.onSlaBreach.notify } : {}) },
       ...(flapping ? { flapping } : {}),
     };
+  };
+}
+
+/**
+ * Whether an automatic or suggested runbook may start for the incident: its matchers match and, if
+ * it waits for a group that keeps firing (minFiredInLastHour), the group fired often enough (this
+ * incident included). Only then does the incident ask matchRunbooks (which claims runs) at open.
+ */
+async function runbooksMayStart(deps: { incidents: IncidentStore; runbookSet?: RunbookSet }, args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }): Promise<boolean> {
+  const matching = [...(deps.runbookSet?.byName.values() ?? [])].filter((r) => r.runbook.mode !== 'manual' && matchesAll(r.matchers, args.labels));
+  if (matching.some((r) => !r.runbook.minFiredInLastHour)) return true;
+  if (matching.length === 0) return false;
+  if (args.groupKey === undefined) return true;
+  const since = new Date(new Date(args.at).getTime() - 3_600_000);
+  // Audit store down: not known, so matchRunbooks decides.
+  const fired = await deps.incidents.startedSince(args.tenant, args.groupKey, since, args.incidentId).then((n) => n + 1, () => Infinity);
+  return matching.some((r) => fired >= r.runbook.minFiredInLastHour!);
+}
+
+/**
+ * What only an opening incident needs beside its plan (activities/open.ts), read once there rather
+ * than on every re-plan: whom it mutes now, and whether a runbook may start for it.
+ */
+export function createOpeningFacts(deps: { config: ConfigStore; incidents: IncidentStore; runbookSet?: RunbookSet }) {
+  return async function openingFacts(args: { tenant: string; incidentId: string; labels: Record<string, string>; at: string; groupKey?: string }, plan: Plan): Promise<Pick<Plan, 'mutes' | 'runbooks'>> {
+    const tenant = deps.config.tenant(args.tenant);
+    if (!tenant) throw new Error(`unknown tenant ${args.tenant}`);
+    // Audit store down: not known, so the open still tells whoever it may mute.
+    const mutes = plan.mayInhibit ? await findInhibited(deps.incidents, args.tenant, tenant, { id: args.incidentId, labels: args.labels }).then((found) => found.length, () => undefined) : 0;
+    return { ...(mutes !== undefined ? { mutes } : {}), runbooks: await runbooksMayStart(deps, args) };
   };
 }

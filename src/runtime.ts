@@ -1,4 +1,3 @@
-import { EndedFeed } from './store/endedFeed';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { clientConnectionOptions, connectClient, temporalSecurity, type TemporalSecurity } from './temporal/connectionOptions';
@@ -17,6 +16,7 @@ import { installTemporalRuntime } from './temporal/logging';
 import { openDatabase, type Database } from './store/db';
 import { migrate } from './store/migrate';
 import { IncidentStore, type AuditWriting } from './store/incidents';
+import { EndedFeed } from './store/endedFeed';
 import { resolveAuditKey } from './audit/key';
 import { adoptLegacyEvents } from './audit/chain';
 import { redactorFor } from './audit/redact';

@@ -9,10 +9,11 @@ import { migrate } from '../../src/store/migrate';
 /**
  * A store of the test's own, for tests that tamper with the audit trail: on Postgres a fresh
  * database beside DATABASE_URL's (dropped afterwards), so the rows they break never reach the
- * `test` database that CI runs `klaxon audit verify` over; else a fresh PGlite.
+ * `test` database that CI runs `klaxon audit verify` over; else a fresh PGlite. `postgres`: a
+ * Postgres to use whatever DATABASE_URL says (a test of a Postgres-only feature).
  */
-export async function ownAuditDatabase(): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL;
+export async function ownAuditDatabase(opts: { postgres?: string } = {}): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
+  const base = opts.postgres ?? process.env.DATABASE_URL;
   if (!base) {
     const db = await openDatabase({ dataDir: mkdtempSync(join(tmpdir(), 'klaxon-audit-')) });
     await migrate(db.pool);

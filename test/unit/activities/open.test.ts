@@ -20,6 +20,7 @@ function steps(opts: { classify?: () => Promise<Classification>; plan?: Plan }) 
       calls.recipients++;
       return { sends: [{ receiver: 'ops' }], unreachable: [] };
     },
+    openingFacts: async () => ({ mutes: 0, runbooks: false }),
   });
   return { open, calls };
 }
@@ -31,6 +32,8 @@ describe('openIncident (one local activity: score, plan, first recipients)', () 
     expect(o.classification?.effectiveSeverity).toBe('critical');
     expect(calls.plan).toEqual([{ alertname: 'A', severity: 'critical' }]);
     expect(o.first).toEqual({ sends: [{ receiver: 'ops' }], unreachable: [] });
+    // What only the open needs rides on the plan.
+    expect(o.plan).toMatchObject({ mutes: 0, runbooks: false });
   });
 
   test('scoring that fails leaves the declared severity and says why', async () => {
