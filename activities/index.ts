@@ -5,7 +5,7 @@ import type { NotificationAttempts } from '../src/delivery/attempts';
 import type { NotifierContext } from '../src/notifiers/types';
 import type { ReceiverLimits } from '../src/notifiers/deliver';
 import type { ModelStore } from '../src/store/models';
-import { createAuditActivity } from './audit';
+import { createAuditActivity, createAuditWrite } from './audit';
 import { createNotifyActivity } from '../src/delivery/notifyActivity';
 import { createOpeningFacts, createPlanActivity } from './plan';
 import { createRecipientsActivity } from './recipients';
@@ -59,12 +59,13 @@ export interface ActivityDeps {
 
 /** Every side effect the workflows ask for, bound to the process's config, store and HTTP client. */
 export function createActivities(deps: ActivityDeps) {
+  const auditWrite = createAuditWrite(deps);
   const opening = { planIncident: createPlanActivity(deps), resolveRecipients: createRecipientsActivity(deps), classifyIncident: createClassifyActivity(deps) };
   return {
     ...opening,
     openIncident: createOpenActivity({ ...opening, openingFacts: createOpeningFacts(deps) }),
     recordIncident: createAuditActivity(deps),
-    notify: createNotifyActivity(deps),
+    notify: createNotifyActivity({ ...deps, audit: (incident, events) => auditWrite(incident, events, { summary: 'while-firing' }) }),
     startIncidentNotices: createStartNoticesActivity(deps),
     recheckInhibited: createInhibitionActivity(deps),
     applyRetention: createRetentionActivity(deps),

@@ -40,7 +40,7 @@ import {
 } from './definitions';
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
-import { AUDIT_AFTER_FIRST_PAGE, LEAN_OPEN, ONE_SLA_TIMER, changed, startWithBaseline } from './patches';
+import { AUDIT_AFTER_FIRST_PAGE, LEAN_OPEN, ONE_SLA_TIMER, SENDS_WRITE_OUTCOMES, changed, startWithBaseline } from './patches';
 import { formatDuration } from '../src/config/duration';
 import { Pager, failureMessage, type PagerHost, type PendingSend } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
@@ -285,6 +285,17 @@ function pagerHost(incident: IncidentState): PagerHost {
     paged: incident.notified,
     record: (kind, details) => incident.record(new Date(), kind, 'klaxon', details),
     message: (to, kind) => sendArgs(incident, to, kind),
+    ...(changed(SENDS_WRITE_OUTCOMES)
+      ? {
+          outcomes: {
+            groupKey: incident.input.groupKey,
+            reserve: () => incident.reserveSeqs(1),
+            lend: (key) => incident.lend(key),
+            returnLent: (key, written) => incident.returnLent(key, written),
+            recordAt: (seq, at, kind, details, written) => incident.recordAt(seq, at ?? new Date(), kind, 'klaxon', details, written),
+          },
+        }
+      : {}),
   };
 }
 
@@ -971,8 +982,14 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
     ? { status: sa.get(KlaxonStatus) ?? 'firing', severity: sa.get(KlaxonSeverity) ?? incident.severity }
     : { status: incident.status, severity: incident.severity };
   let first = pager !== undefined && !incident.input.carried && changed(AUDIT_AFTER_FIRST_PAGE);
+  if (first && changed(SENDS_WRITE_OUTCOMES)) {
+    first = false;
+    // The opening rows go with the first page (its send writes them with its outcome: no audit
+    // activity, no workflow task of its own). It starts in this same activation, right after open().
+    if (incident.firstRecipients?.sends.some((s) => !s.afterMs)) await condition(() => finished() || incident.firstRecipients === undefined);
+  }
   for (;;) {
-    await condition(() => incident.pending.length > 0 || finished());
+    await condition(() => incident.writable.length > 0 || finished());
     if (first && pager) {
       first = false;
       // The opening rows wait for the first pages' outcome (at most AUDIT_FIRST_WRITE_WAIT), so one
@@ -994,9 +1011,10 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
       ]);
     }
     showCurrentDetails(incident);
-    const events = incident.takePending();
+    const events = incident.takeWritable();
     if (events.length > 0) await recordIncident({ incident: { ...incident.view(), groupKey: incident.input.groupKey }, events });
-    if (finished() && incident.pending.length === 0) return;
+    // Events a send still holds are written by it, or by writeLastEvents when the run ends.
+    if (finished() && incident.writable.length === 0) return;
   }
 }
 

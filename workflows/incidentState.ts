@@ -141,6 +141,47 @@ export class IncidentState {
     this.pending.push(e);
   }
 
+  /**
+   * An event at a sequence number reserved earlier (a send's outcome, src/delivery/pager.ts);
+   * `written`: the send wrote it to the audit store itself, so it is not pending.
+   */
+  recordAt(seq: number, at: Date | string, kind: string, actor: string, details: Record<string, unknown>, written: boolean): void {
+    const e = { seq, at: typeof at === 'string' ? at : at.toISOString(), kind, actor, details };
+    this.timeline.push(e);
+    if (this.timeline.length > TIMELINE_IN_MEMORY) this.timeline.splice(0, this.timeline.length - TIMELINE_IN_MEMORY);
+    if (!written) this.pending.push(e);
+  }
+
+  /** Pending events a send took to write with its outcome (seq → the send's key); not carried. */
+  private readonly lent = new Map<number, string>();
+
+  /** Pending events nobody is writing yet: what the audit writer takes. */
+  get writable(): Event[] {
+    return this.lent.size === 0 ? this.pending : this.pending.filter((e) => !this.lent.has(e.seq));
+  }
+
+  takeWritable(): Event[] {
+    const out = this.writable;
+    this.pending = this.lent.size === 0 ? [] : this.pending.filter((e) => this.lent.has(e.seq));
+    return out;
+  }
+
+  /** Lends the writable events to the send `key`, which writes them with its outcome. */
+  lend(key: string): Event[] {
+    const out = this.writable;
+    for (const e of out) this.lent.set(e.seq, key);
+    return out;
+  }
+
+  /** The send `key` ended: what it wrote is no longer pending; what it did not is the writer's again. */
+  returnLent(key: string, written: boolean): void {
+    for (const [seq, k] of this.lent) {
+      if (k !== key) continue;
+      this.lent.delete(seq);
+      if (written) this.pending = this.pending.filter((e) => e.seq !== seq);
+    }
+  }
+
   /** Reserves `n` audit sequence numbers for events written elsewhere (the notices workflow). */
   reserveSeqs(n: number): number {
     const first = this.nextSeq;
@@ -148,9 +189,11 @@ export class IncidentState {
     return first;
   }
 
+  /** Every pending event, lent or not (the last writes before the run ends: a rewrite is harmless). */
   takePending(): Event[] {
     const out = this.pending;
     this.pending = [];
+    this.lent.clear();
     return out;
   }
 

@@ -22,6 +22,16 @@ export const ONE_SLA_TIMER = 'klaxon-one-sla-timer';
 export const AUDIT_AFTER_FIRST_PAGE = 'klaxon-audit-after-first-page';
 const IN_BASELINE_2 = new Set([LEAN_OPEN, ONE_SLA_TIMER, AUDIT_AFTER_FIRST_PAGE]);
 
+/** The next baseline: BASELINE_2's changes plus IN_BASELINE_3's. */
+const BASELINE_3 = 'klaxon-baseline-3';
+
+/**
+ * A page's send writes its own outcome row to the audit store (and the rows recorded before it
+ * started), at sequence numbers the workflow chose when it started the send (src/delivery/pager.ts).
+ */
+export const SENDS_WRITE_OUTCOMES = 'klaxon-sends-write-outcomes';
+const IN_BASELINE_3 = new Set([SENDS_WRITE_OUTCOMES]);
+
 // Frozen: a run with the baseline marker replays these as on, so a change added later must never
 // join this list (it gets its own patched() id, or a next baseline).
 const IN_BASELINE = new Set([
@@ -44,18 +54,19 @@ const IN_BASELINE = new Set([
 ]);
 
 // Module state is the workflow's own: the SDK evaluates workflow modules once per workflow run.
-let baseline: 0 | 1 | 2 | undefined;
+let baseline: 0 | 1 | 2 | 3 | undefined;
 
 /** First thing in a run, before any command: which baseline it has (one marker at most). */
 export function startWithBaseline(): void {
-  baseline = patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
+  baseline = patched(BASELINE_3) ? 3 : patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
 }
 
 /**
  * patched(id), answered without a marker when this run has a baseline and the change is in it.
- * A change of IN_BASELINE_2 is on only in runs that started with that baseline.
+ * A change of IN_BASELINE_2 (IN_BASELINE_3) is on only in runs that started with that baseline or a later one.
  */
 export function changed(id: string): boolean {
-  if (IN_BASELINE_2.has(id)) return baseline === 2;
+  if (IN_BASELINE_3.has(id)) return baseline === 3;
+  if (IN_BASELINE_2.has(id)) return baseline !== undefined && baseline >= 2;
   return (baseline !== undefined && baseline >= 1 && IN_BASELINE.has(id)) || patched(id);
 }

@@ -9,7 +9,8 @@ import { messageLinks, type LinkSettings } from '../links/messageLinks';
 import { deliver, type ReceiverLimits } from '../notifiers/deliver';
 import { DeliveryError } from '../notifiers/errors';
 import { renderMessage, TemplateError, type RenderedMessage } from '../templates/render';
-import { HEARTBEAT_EVERY_MS, LEASE_MARGIN_MS } from './policy';
+import { AUDIT_WRITE_BOUND_MS, AUDIT_WRITE_EARLY_MS, HEARTBEAT_EVERY_MS, LEASE_MARGIN_MS } from './policy';
+import { notifiedDetails, type SendAudit } from './outcome';
 
 export interface NotifyArgs {
   tenant: string;
@@ -21,6 +22,8 @@ export interface NotifyArgs {
   thread?: ThreadRef;
   /** A person paged through this receiver (DM, mail to, mention). */
   recipient?: Recipient;
+  /** A page of a run whose sends write their own outcome row (src/delivery/outcome.ts). */
+  audit?: SendAudit;
 }
 
 export interface NotifyResult {
@@ -32,7 +35,15 @@ export interface NotifyResult {
   deliveredBy?: string;
   /** True when the ledger showed this key was already delivered (a retry or replay): nothing was sent. */
   duplicate?: boolean;
+  /** When the send wrote its outcome row (the row's `at`), with the rows it carried; absent: it did not. */
+  auditedAt?: string;
 }
+
+/**
+ * Writes audit rows for an incident (its summary only while it is still firing: a later write of
+ * the workflow's, an ack's say, must not be undone by this one).
+ */
+export type SendAuditWriter = (incident: IncidentView & { groupKey: string }, events: SendAudit['events']) => Promise<unknown>;
 
 /**
  * The person's push address (users.<u>.push: an ntfy topic or Pushover user key) from the config at
@@ -52,7 +63,7 @@ function withPushAddress(tenant: TenantConfig, recipient: Recipient | undefined)
  * the next retry delay; a vendor's 4xx is not retried. Every try that does not deliver is recorded
  * for the incident's timeline (`notify.attempt`).
  */
-export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; attempts: NotificationAttempts; notifier: NotifierContext; limits?: ReceiverLimits }) {
+export function createNotifyActivity(deps: { config: ConfigStore; ledger: NotificationLedger; attempts: NotificationAttempts; notifier: NotifierContext; limits?: ReceiverLimits; audit?: SendAuditWriter }) {
   return async function notify(args: NotifyArgs): Promise<NotifyResult> {
     const tenant = deps.config.tenant(args.tenant);
     const receiver = tenant?.receivers[args.receiver];
@@ -102,6 +113,12 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
     }
 
     const rendered = render(args, receiver.type, tenant.templates, deps.config.config.server);
+    // A page that writes its own audit rows: the ones it carries go in early if the vendor is slow.
+    const audit = args.audit && deps.audit ? { ...args.audit, write: deps.audit } : undefined;
+    const writeRows = (rows: SendAudit['events']) => boundedAuditWrite(() => audit!.write({ ...args.incident, groupKey: audit!.groupKey }, rows), ctx.log);
+    let carriedWrite: Promise<boolean> | undefined;
+    const writeCarried = () => (carriedWrite ??= writeRows(audit!.events));
+    const early = audit?.events.length ? setTimeout(writeCarried, AUDIT_WRITE_EARLY_MS) : undefined;
     // Heartbeats carry cancellation to this attempt; lease renewals keep a live attempt's key locked.
     let renewedAt = Date.now();
     const beat = setInterval(() => {
@@ -133,12 +150,22 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
         },
       );
       clearInterval(beat);
+      clearTimeout(early);
       // Delivered: a ledger write that fails now must not fail the send (a retry would page again);
       // the activity's result in Temporal's history is what the workflow records.
       await deps.ledger.markSent(args.idempotencyKey, result).catch((err: Error) => ctx.log.warn('ledger: could not mark a delivered notification sent', { key: args.idempotencyKey, error: err.message }));
-      return { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response, deliveredBy: result.deliveredBy };
+      const sent: NotifyResult = { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response, deliveredBy: result.deliveredBy };
+      if (!audit) return sent;
+      // The outcome row as the workflow records it (same function), at the seq it reserved.
+      const at = new Date().toISOString();
+      const row = { seq: audit.seq, at, kind: 'notified', actor: 'klaxon', details: notifiedDetails({ step: audit.step, kind: args.kind, receiver: args.receiver, recipient: args.recipient }, sent) };
+      const carried = carriedWrite && (await carriedWrite) ? [] : audit.events;
+      return (await writeRows([...carried, row])) ? { ...sent, auditedAt: at } : sent;
     } catch (err) {
       clearInterval(beat);
+      clearTimeout(early);
+      // Not delivered (yet): the rows it carries still go in now; the workflow records the outcome.
+      if (audit?.events.length) void writeCarried();
       // deliver() turns every failure into a DeliveryError; anything else is a bug in Klaxon, left
       // to the worker's log (its message was never scrubbed of secrets, so it is not recorded).
       if (!(err instanceof DeliveryError)) {
@@ -184,5 +211,20 @@ function render(args: NotifyArgs, type: string, overrides: Record<string, string
     const note = `(the tenant's template failed: ${err.message})`;
     // The note is a footer line: truncation keeps it with the incident link.
     return { incident, title: plain.title, text: `${plain.text}\n${note}`, layout: plain.layout && { ...plain.layout, footer: [...plain.layout.footer, note] } };
+  }
+}
+
+/** An audit write paging may wait for: true when it committed within AUDIT_WRITE_BOUND_MS. */
+async function boundedAuditWrite(write: () => Promise<unknown>, log: { warn(msg: string, meta?: Record<string, unknown>): void }): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), AUDIT_WRITE_BOUND_MS)));
+  try {
+    return await Promise.race([write().then(() => true), late]);
+  } catch (err) {
+    // The workflow writes the rows instead (its audit activity retries until the store is back).
+    log.warn('audit store: a page could not write its rows; the incident writes them', { error: (err as Error).message });
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }

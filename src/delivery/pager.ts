@@ -3,6 +3,7 @@ import type { NotifyArgs, NotifyResult } from './notifyActivity';
 import type { Recipient, ThreadRef } from '../notifiers/types';
 import type { IncidentView } from '../incident/view';
 import { NOTICE_RETRY, PAGE_RETRY, REFUSED_TYPES, SEND_HEARTBEAT_TIMEOUT_MS, SEND_START_TO_CLOSE } from './policy';
+import { notifiedDetails, type SendAudit } from './outcome';
 
 /**
  * The workflow's side of delivery (workflow code: deterministic, no I/O). Sends run in the
@@ -44,6 +45,8 @@ export interface PendingSend {
    * Kept with the send: a retry after continue-as-new builds the same message, not a bare update.
    */
   about?: Pick<IncidentView, 'approval' | 'note'>;
+  /** A page's outcome row's sequence number (runs whose sends write their outcomes); carried too. */
+  outcomeSeq?: number;
 }
 
 /** What the pager needs from an incident. */
@@ -52,6 +55,21 @@ export interface PagerHost {
   record(kind: string, details: Record<string, unknown>): void;
   /** The notify activity's arguments for a message of `kind` to `to` (the incident as it is now). */
   message(to: Pick<PendingSend, 'receiver' | 'recipient' | 'about'>, kind: SendKind): Omit<NotifyArgs, 'idempotencyKey' | 'thread'>;
+  /**
+   * Present in runs whose pages write their own outcome row (and the rows recorded before them) to
+   * the audit store: one workflow task and one audit activity fewer per page (issue #11).
+   */
+  outcomes?: SendOutcomes;
+}
+
+export interface SendOutcomes {
+  groupKey: string;
+  reserve(): number;
+  /** Takes the rows not yet written, for the send `key` to write. */
+  lend(key: string): SendAudit['events'];
+  /** The send ended: `written`, its rows are in the store; otherwise the audit writer takes them back. */
+  returnLent(key: string, written: boolean): void;
+  recordAt(seq: number, at: string | undefined, kind: string, details: Record<string, unknown>, written: boolean): void;
 }
 
 export function pagedKey(p: { receiver: string; recipient?: { id: string } }): string {
@@ -137,11 +155,17 @@ export class Pager {
       // Paged there before: the re-page continues that conversation (comment, thread reply).
       else if (!before.unconfirmed && before.thread) send.thread = before.thread;
     }
+    const outcomes = send.purpose === 'page' ? this.host.outcomes : undefined;
+    let audit: SendAudit | undefined;
+    if (outcomes) {
+      send.outcomeSeq ??= outcomes.reserve();
+      audit = { seq: send.outcomeSeq, groupKey: outcomes.groupKey, ...(send.step !== undefined ? { step: send.step } : {}), events: outcomes.lend(send.key) };
+    }
     const scope = new CancellationScope();
     this.inFlight.set(send.key, { send, scope });
     const run = send.purpose === 'page' ? sendPage : sendNotice;
     void scope
-      .run(() => run.executeWithOptions({ summary: sendSummary(send) }, [{ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key }]))
+      .run(() => run.executeWithOptions({ summary: sendSummary(send) }, [{ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key, ...(audit ? { audit } : {}) }]))
       .then(
         (r) => this.settle(send) && this.delivered(send, r),
         (err) => this.settle(send) && this.failed(send, err),
@@ -171,29 +195,32 @@ export class Pager {
       // The first thread is the conversation; later pages to the same place keep pointing at it.
       this.host.paged.set(k, { receiver: by, recipient: send.recipient, thread: (before && !before.unconfirmed ? before.thread : undefined) ?? r.thread ?? before?.thread });
     }
-    this.host.record('notified', {
-      ...(send.step !== undefined ? { step: send.step } : {}),
-      kind: send.kind,
-      receiver: by,
-      ...(by !== send.receiver ? { fallbackFor: send.receiver } : {}),
-      user: send.recipient?.id,
-      response: r.response,
-      duplicate: r.duplicate,
-    });
+    this.outcome(send, 'notified', notifiedDetails(send, r), r.auditedAt);
+  }
+
+  /** Records a send's outcome: at its reserved sequence number when it has one (`writtenAt`: the send wrote the row). */
+  private outcome(send: PendingSend, kind: string, details: Record<string, unknown>, writtenAt?: string): void {
+    const outcomes = this.host.outcomes;
+    if (!outcomes || send.outcomeSeq === undefined) {
+      this.host.record(kind, details);
+      return;
+    }
+    outcomes.recordAt(send.outcomeSeq, writtenAt, kind, details, writtenAt !== undefined);
+    outcomes.returnLent(send.key, writtenAt !== undefined);
   }
 
   private failed(send: PendingSend, err: unknown): void {
     const where = { ...(send.step !== undefined ? { step: send.step } : {}), kind: send.kind, receiver: send.receiver, user: send.recipient?.id };
     if (isCancellation(err)) {
       // Someone acted while this was in flight: it may have gone out, so the receiver stays paged.
-      this.host.record('notify.cancelled', where);
+      this.outcome(send, 'notify.cancelled', where);
       return;
     }
     if (send.purpose === 'page' && refused(err) && send.addedPaged && this.host.paged.get(pagedKey(send))?.unconfirmed) {
       // The vendor refused it: nothing arrived, so nothing should follow up there.
       this.host.paged.delete(pagedKey(send));
     }
-    this.host.record('notify.failed', { ...where, error: failureMessage(err) });
+    this.outcome(send, 'notify.failed', { ...where, error: failureMessage(err) });
   }
 }
 

@@ -31,3 +31,12 @@ export const NOTICE_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maxi
 
 /** Failure types that mean the vendor refused for good: nothing went out, nothing will. */
 export const REFUSED_TYPES = ['DeliveryRejected', 'UnknownReceiver', 'TemplateError'] as const;
+
+/**
+ * A page that writes its own audit rows (src/delivery/outcome.ts) writes the rows it carries early
+ * when the vendor has not answered within AUDIT_WRITE_EARLY_MS (so the timeline never waits for a
+ * slow vendor), and waits at most AUDIT_WRITE_BOUND_MS for a write: past it, or on any error, the
+ * workflow writes the rows instead. Paging never waits longer than that on the audit store.
+ */
+export const AUDIT_WRITE_EARLY_MS = 1000;
+export const AUDIT_WRITE_BOUND_MS = 2000;

@@ -66,7 +66,14 @@ export class IncidentStore {
    * are keyed by (incident, seq): a retried write inserts nothing twice. `onInserted` hears, after
    * the commit, of the events this call inserted: the place to count them exactly once.
    */
-  async record(incident: IncidentView & { groupKey: string }, events: StoredEvent[], onInserted?: (events: InsertedEvent[]) => void): Promise<number> {
+  async record(
+    incident: IncidentView & { groupKey: string },
+    events: StoredEvent[],
+    onInserted?: (events: InsertedEvent[]) => void,
+    // 'while-firing': a page's own write (src/delivery/outcome.ts) carries the summary as it was
+    // when the page started; once the incident was acknowledged or resolved it must not undo that.
+    opts: { summary?: 'always' | 'while-firing' } = {},
+  ): Promise<number> {
     const redact = this.audit.redactor?.(incident.tenant);
     const title = redact ? redact.text(incident.title) : incident.title;
     const added: Array<NewEvent & { first?: boolean }> = [];
@@ -78,7 +85,7 @@ export class IncidentStore {
          ON CONFLICT (id) DO UPDATE SET run_id = EXCLUDED.run_id, title = EXCLUDED.title, severity = EXCLUDED.severity,
            declared_severity = EXCLUDED.declared_severity, status = EXCLUDED.status, labels = EXCLUDED.labels,
            acknowledged_at = EXCLUDED.acknowledged_at, acknowledged_by = EXCLUDED.acknowledged_by,
-           resolved_at = EXCLUDED.resolved_at, updated_at = now()`,
+           resolved_at = EXCLUDED.resolved_at, updated_at = now()${opts.summary === 'while-firing' ? " WHERE incidents.status = 'firing'" : ''}`,
         [
           incident.id, incident.tenant, incident.workflowId, incident.runId, incident.groupKey, title,
           incident.alertname, incident.service, incident.severity, incident.declaredSeverity, incident.status,
