@@ -29,6 +29,7 @@ import { cpuDelta, cpuSnapshot, type CpuRow } from './support/cpu';
 import { ms, percentile, perSecond, rate, wallNow } from './support/stats';
 import { scaleResults } from './support/scale';
 import { runRemoteLoad } from './support/remoteLoad';
+import { runWrkLoad, wrkAvailable } from './support/wrkLoad';
 import type { BenchPageActivities } from './support/trivialWorkflow';
 
 export interface IngestBenchOptions {
@@ -49,6 +50,8 @@ const STEADY_RATE = 7;
 const STEADY_SECONDS = 15;
 /** Unchanged re-sends of groups already open (Alertmanager's repeat_interval). */
 const RESENDS = 5000;
+/** How long wrk re-sends (it runs for a duration, not a count). */
+const RESEND_SECONDS = 3;
 const IDLE_COUNT = 30;
 /** Calls per diagnostic phase (at most n). */
 const DIAGNOSTIC_N = 200;
@@ -436,9 +439,24 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     // from the HTTP process's memory (and one audit-store read), no Temporal write. The client runs
     // in a child process: what one Klaxon process answers, not what it answers while also sending.
     // BENCH_PROFILE_RESENDS=file.cpuprofile: where the main thread spends a re-send.
+    // The client is wrk when installed (C, a fraction of a Node client's CPU per request), else a
+    // Node child process (bench/support/loadProcess.ts); the table says which.
     let outcomes: Record<string, number> = {};
+    let resendTotal = RESENDS;
+    let resendClient = 'a Node child process';
+    let wrkLatency = '';
+    const useWrk = wrkAvailable() && process.env.BENCH_RESEND_CLIENT !== 'node';
     const resendProfile = await maybeProfile(process.env.BENCH_PROFILE_RESENDS, () =>
-      measure(`(g) unchanged re-sends, ${RESENDS} at concurrency ${c} from another process`, async () => {
+      measure(`(g) unchanged re-sends at concurrency ${c} from another process (${useWrk ? 'wrk' : 'node'})`, async () => {
+        if (useWrk) {
+          const r = await runWrkLoad({ url: `${klaxon!.url}/webhook/${TENANT}`, auth, bodies: ingestBodies, seconds: RESEND_SECONDS, c });
+          names[r.pid] = 'load generator (wrk)';
+          resendClient = 'wrk (Debian)';
+          resendTotal = r.ok + r.errors;
+          outcomes = { unchanged: r.unchanged };
+          wrkLatency = `, p50 ${ms(r.p50Ms)} / p99 ${ms(r.p99Ms)} by wrk`;
+          return { samples: [], elapsedMs: r.elapsedMs, ok: r.ok, errors: r.errors, errorExamples: [] };
+        }
         const r = await runRemoteLoad({ origin: klaxon!.url, path: `/webhook/${TENANT}`, headers: { 'content-type': 'application/json', authorization: auth }, bodies: ingestBodies, n: RESENDS, c });
         names[r.pid] = 'load generator (child process)';
         outcomes = r.outcomes;
@@ -448,7 +466,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
     const resendPhase = resendProfile.value;
     if (resendProfile.top) say(`re-send profile (${process.env.BENCH_PROFILE_RESENDS}), busy self time: ` + resendProfile.top.slice(0, 15).map((t) => `${t.origin} ${(t.share * 100).toFixed(1)}%`).join(', '));
     const unchanged = outcomes.unchanged ?? 0;
-    say(`(g) ${unchanged}/${RESENDS} answered unchanged`);
+    say(`(g) ${unchanged}/${resendTotal} answered unchanged${wrkLatency}`);
 
     // (e) Sustained: half the notification rate (a) reached, for about 10 s (open loop, as
     // Alertmanager sends): is p99 < 1 s when the worker keeps up?
@@ -511,7 +529,8 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       steadyFirstPageP95Ms: percentile(steady.values, 95),
       resendPerSec: throughput(resendPhase),
       resendUnchanged: unchanged,
-      resendTotal: RESENDS,
+      resendTotal,
+      resendClient,
       resendTemporalCpuMs: cpuPerCall(Math.max(1, resendPhase.result.ok), resendPhase.cpu).temporal,
       resendKlaxonCpuMs: resendCpu,
     });
@@ -538,7 +557,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       `| first notification p50 / p99, unloaded: one at a time, ${IDLE_COUNT} (c) | ${lat(idle)} | |`,
       `| (h) minimal page workflows (one activity POSTing to the receiver), ${n} in the same burst shape | ${rate(pageRate)} paged; Klaxon's incidents in (a) ${rate(notifyRate)} = **${(notifyRate / pageRate).toFixed(2)}** of it | ≥ 0.8 ${mark(notifyRate / pageRate >= 0.8)} |`,
       `| (f) steady ${STEADY_RATE}/s for ${STEADY_SECONDS} s: first notification p50 / p95 / p99 | ${ms(percentile(steady.values, 50))} / ${ms(percentile(steady.values, 95))} / ${ms(percentile(steady.values, 99))} (${steady.missing} missing, ${steady.duplicates} duplicates) | p99 < 100 ms ${mark(percentile(steady.values, 99) < 100)} |`,
-      `| (g) unchanged re-sends, ${c} in flight from another process | **${rate(throughput(resendPhase))}** (${unchanged}/${RESENDS} answered unchanged; per re-send Temporal server CPU ${ms(cpuPerCall(Math.max(1, resendPhase.result.ok), resendPhase.cpu).temporal)}, Klaxon process CPU ${ms(resendCpu)} = ${rate(1000 / resendCpu)} per core; the client in another process took the rest of the machine) | ≥ 5,000/s ${mark(throughput(resendPhase) >= 5000)} |`,
+      `| (g) unchanged re-sends, ${c} in flight from another process | **${rate(throughput(resendPhase))}** (${unchanged}/${resendTotal} answered unchanged${wrkLatency}; client: ${resendClient}; per re-send Temporal server CPU ${ms(cpuPerCall(Math.max(1, resendPhase.result.ok), resendPhase.cpu).temporal)}, Klaxon process CPU ${ms(resendCpu)} = ${rate(1000 / resendCpu)} per core) | ≥ 5,000/s ${mark(throughput(resendPhase) >= 5000)} |`,
       '',
       ...(noisy
         ? [

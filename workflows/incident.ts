@@ -292,7 +292,11 @@ function pagerHost(incident: IncidentState): PagerHost {
             reserve: () => incident.reserveSeqs(1),
             lend: (key) => incident.lend(key),
             returnLent: (key, written) => incident.returnLent(key, written),
-            recordAt: (seq, at, kind, details, written) => incident.recordAt(seq, at ?? new Date(), kind, 'klaxon', details, written),
+            recordAt: (seq, at, kind, details, written) => {
+              incident.recordAt(seq, at ?? new Date(), kind, 'klaxon', details, written);
+              // The audit writer, which refreshes the Web UI's current details, does not wake for a row the send wrote.
+              if (written) showCurrentDetails(incident);
+            },
           },
         }
       : {}),

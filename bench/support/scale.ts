@@ -18,6 +18,8 @@ export interface ScaleResults {
   resendPerSec: number;
   resendUnchanged: number;
   resendTotal: number;
+  /** What made the re-send calls (wrk or a Node child process). */
+  resendClient: string;
   resendTemporalCpuMs: number;
   /** CPU of the Klaxon process per re-send (the client runs in another process). */
   resendKlaxonCpuMs: number;

@@ -72,11 +72,19 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
     }
     const ctx = Context.current();
     const info = ctx.info;
+    const startedHere = Date.now();
     const owner = `${info.workflowExecution?.runId ?? 'local'}/${info.activityId}/${info.attempt}`;
     const leaseMs = receiver.timeout + LEASE_MARGIN_MS;
     // Until when this attempt surely holds the lease, by its own clock (which runs on while the
     // process is paused; the lease in Postgres expires meanwhile and a retry may take it).
     let heldUntil = Date.now() + leaseMs;
+    // A page that writes its own audit rows: the ones it carries go in early if it has not
+    // delivered by then, wherever it is held up (ledger, rate limit, vendor).
+    const audit = args.audit && deps.audit ? { ...args.audit, write: deps.audit } : undefined;
+    const writeRows = (rows: SendAudit['events']) => boundedAuditWrite(() => audit!.write({ ...args.incident, groupKey: audit!.groupKey }, rows), ctx.log);
+    let carriedWrite: Promise<boolean> | undefined;
+    const writeCarried = () => (carriedWrite ??= writeRows(audit!.events));
+    const early = audit?.events.length ? setTimeout(writeCarried, AUDIT_WRITE_EARLY_MS) : undefined;
     // Best effort and not awaited: the page's next try must never wait for (or fail on) the audit
     // store, which may be down or hanging; a lost row only leaves a gap in the timeline.
     const recordFailure = (a: Pick<FailedAttempt, 'status' | 'reason' | 'retryInMs' | 'final'>) =>
@@ -93,6 +101,8 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
         return { outcome: 'acquired', status: 'sending', attempts: info.attempt, thread: null, response: null, deliveredBy: null } as const;
       });
     if (claim.outcome === 'sent') {
+      // Delivered before: the workflow records it and writes the rows this send carried.
+      clearTimeout(early);
       return {
         receiver: args.receiver,
         recipient: args.recipient,
@@ -109,16 +119,12 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
       // Recorded: when the holder's worker died mid-request, it left no row of its own, and this
       // wait (up to the receiver's timeout + the lease margin) is the only trace of the delay.
       recordFailure({ reason: message, ...nextTry(info, retryInMs) });
+      clearTimeout(early);
+      if (audit?.events.length) void writeCarried();
       throw ApplicationFailure.create({ message, type: 'SendInProgress', nextRetryDelay: retryInMs });
     }
 
     const rendered = render(args, receiver.type, tenant.templates, deps.config.config.server);
-    // A page that writes its own audit rows: the ones it carries go in early if the vendor is slow.
-    const audit = args.audit && deps.audit ? { ...args.audit, write: deps.audit } : undefined;
-    const writeRows = (rows: SendAudit['events']) => boundedAuditWrite(() => audit!.write({ ...args.incident, groupKey: audit!.groupKey }, rows), ctx.log);
-    let carriedWrite: Promise<boolean> | undefined;
-    const writeCarried = () => (carriedWrite ??= writeRows(audit!.events));
-    const early = audit?.events.length ? setTimeout(writeCarried, AUDIT_WRITE_EARLY_MS) : undefined;
     // Heartbeats carry cancellation to this attempt; lease renewals keep a live attempt's key locked.
     let renewedAt = Date.now();
     const beat = setInterval(() => {
@@ -156,8 +162,10 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
       await deps.ledger.markSent(args.idempotencyKey, result).catch((err: Error) => ctx.log.warn('ledger: could not mark a delivered notification sent', { key: args.idempotencyKey, error: err.message }));
       const sent: NotifyResult = { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response, deliveredBy: result.deliveredBy };
       if (!audit) return sent;
-      // The outcome row as the workflow records it (same function), at the seq it reserved.
-      const at = new Date().toISOString();
+      // The outcome row as the workflow records it (same function), at the seq it reserved. Its time
+      // is on the server's clock, as workflow time is (the attempt's scheduled time plus how long
+      // this attempt took here): under a time-skipping test server too.
+      const at = new Date(serverNow(info, startedHere)).toISOString();
       const row = { seq: audit.seq, at, kind: 'notified', actor: 'klaxon', details: notifiedDetails({ step: audit.step, kind: args.kind, receiver: args.receiver, recipient: args.recipient }, sent) };
       const carried = carriedWrite && (await carriedWrite) ? [] : audit.events;
       return (await writeRows([...carried, row])) ? { ...sent, auditedAt: at } : sent;
@@ -227,4 +235,10 @@ async function boundedAuditWrite(write: () => Promise<unknown>, log: { warn(msg:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Now on the Temporal server's clock: when this attempt was scheduled there, plus what it took here. */
+function serverNow(info: { currentAttemptScheduledTimestampMs?: number }, startedHere: number): number {
+  const scheduled = info.currentAttemptScheduledTimestampMs;
+  return scheduled ? scheduled + (Date.now() - startedHere) : Date.now();
 }

@@ -165,7 +165,7 @@ export class Pager {
     this.inFlight.set(send.key, { send, scope });
     const run = send.purpose === 'page' ? sendPage : sendNotice;
     void scope
-      .run(() => run.executeWithOptions({ summary: sendSummary(send) }, [{ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key, ...(audit ? { audit } : {}) }]))
+      .run(() => run.executeWithOptions({ summary: sendSummary(send, audit?.events) }, [{ ...this.host.message(send, send.kind), thread: send.thread, idempotencyKey: send.key, ...(audit ? { audit } : {}) }]))
       .then(
         (r) => this.settle(send) && this.delivered(send, r),
         (err) => this.settle(send) && this.failed(send, err),
@@ -225,11 +225,13 @@ export class Pager {
 }
 
 /** What the Web UI shows for a send: "page slack-ops, step 1", "notify resolved to ops → alice". */
-export function sendSummary(send: Pick<PendingSend, 'purpose' | 'kind' | 'receiver' | 'recipient' | 'step'>): string {
+export function sendSummary(send: Pick<PendingSend, 'purpose' | 'kind' | 'receiver' | 'recipient' | 'step'>, carries?: SendAudit['events']): string {
   const to = `${send.receiver}${send.recipient ? ` → ${send.recipient.id}` : ''}`;
   if (send.purpose === 'notice') return `notify ${send.kind} to ${to}`;
-  if (send.kind === 'escalated') return `page ${to} (escalated)`;
-  return `page ${to}${send.step !== undefined ? `, step ${send.step + 1}` : ''}`;
+  // A page that writes audit rows it did not make itself says which (the opening rows, say).
+  const rows = carries?.length ? `; audit ${[...new Set(carries.map((e) => e.kind))].join(', ')}` : '';
+  if (send.kind === 'escalated') return `page ${to} (escalated)${rows}`.slice(0, 150);
+  return `page ${to}${send.step !== undefined ? `, step ${send.step + 1}` : ''}${rows}`.slice(0, 150);
 }
 
 function refused(err: unknown): boolean {

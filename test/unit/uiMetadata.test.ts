@@ -104,6 +104,9 @@ describe("the Web UI's summary and details of an incident", () => {
     expect(describeStep({ kind: 'resolveAfter', ms: 4 * 3_600_000 }, 6)).toBe('resolve after 4h without change, step 7');
     expect(sendSummary({ purpose: 'page', kind: 'firing', receiver: 'slack-ops', step: 0 })).toBe('page slack-ops, step 1');
     expect(sendSummary({ purpose: 'page', kind: 'escalated', receiver: 'pd', step: 2 })).toBe('page pd (escalated)');
+    // A page that writes the opening rows says so (the Web UI shows no audit activity for them).
+    const opening = ['opened', 'classified', 'policy.selected'].map((kind, i) => ({ seq: i + 1, at: '2026-01-01T00:00:00.000Z', kind, actor: 'klaxon', details: {} }));
+    expect(sendSummary({ purpose: 'page', kind: 'firing', receiver: 'slack-ops', step: 0 }, opening)).toBe('page slack-ops, step 1; audit opened, classified, policy.selected');
     expect(sendSummary({ purpose: 'notice', kind: 'resolved', receiver: 'ops', recipient: { id: 'alice', name: 'Alice' } })).toBe('notify resolved to ops → alice');
   });
 });
