@@ -9,8 +9,9 @@ import { messageLinks, type LinkSettings } from '../links/messageLinks';
 import { deliver, type ReceiverLimits } from '../notifiers/deliver';
 import { DeliveryError } from '../notifiers/errors';
 import { renderMessage, TemplateError, type RenderedMessage } from '../templates/render';
-import { AUDIT_WRITE_BOUND_MS, AUDIT_WRITE_EARLY_MS, HEARTBEAT_EVERY_MS, LEASE_MARGIN_MS } from './policy';
-import { notifiedDetails, type SendAudit } from './outcome';
+import { HEARTBEAT_EVERY_MS, LEASE_MARGIN_MS } from './policy';
+import type { SendAudit } from './outcome';
+import { SendAuditAttempt, type SendAuditWriter } from './sendAudit';
 
 export interface NotifyArgs {
   tenant: string;
@@ -39,11 +40,7 @@ export interface NotifyResult {
   auditedAt?: string;
 }
 
-/**
- * Writes audit rows for an incident (its summary only while it is still firing: a later write of
- * the workflow's, an ack's say, must not be undone by this one).
- */
-export type SendAuditWriter = (incident: IncidentView & { groupKey: string }, events: SendAudit['events']) => Promise<unknown>;
+export type { SendAuditWriter };
 
 /**
  * The person's push address (users.<u>.push: an ntfy topic or Pushover user key) from the config at
@@ -72,19 +69,13 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
     }
     const ctx = Context.current();
     const info = ctx.info;
-    const startedHere = Date.now();
     const owner = `${info.workflowExecution?.runId ?? 'local'}/${info.activityId}/${info.attempt}`;
     const leaseMs = receiver.timeout + LEASE_MARGIN_MS;
     // Until when this attempt surely holds the lease, by its own clock (which runs on while the
     // process is paused; the lease in Postgres expires meanwhile and a retry may take it).
     let heldUntil = Date.now() + leaseMs;
-    // A page that writes its own audit rows: the ones it carries go in early if it has not
-    // delivered by then, wherever it is held up (ledger, rate limit, vendor).
-    const audit = args.audit && deps.audit ? { ...args.audit, write: deps.audit } : undefined;
-    const writeRows = (rows: SendAudit['events']) => boundedAuditWrite(() => audit!.write({ ...args.incident, groupKey: audit!.groupKey }, rows), ctx.log);
-    let carriedWrite: Promise<boolean> | undefined;
-    const writeCarried = () => (carriedWrite ??= writeRows(audit!.events));
-    const early = audit?.events.length ? setTimeout(writeCarried, AUDIT_WRITE_EARLY_MS) : undefined;
+    // A page that writes its own audit rows (src/delivery/sendAudit.ts).
+    const audit = args.audit && deps.audit ? new SendAuditAttempt(args.audit, args.incident, deps.audit, ctx.log, info.currentAttemptScheduledTimestampMs) : undefined;
     // Best effort and not awaited: the page's next try must never wait for (or fail on) the audit
     // store, which may be down or hanging; a lost row only leaves a gap in the timeline.
     const recordFailure = (a: Pick<FailedAttempt, 'status' | 'reason' | 'retryInMs' | 'final'>) =>
@@ -101,8 +92,7 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
         return { outcome: 'acquired', status: 'sending', attempts: info.attempt, thread: null, response: null, deliveredBy: null } as const;
       });
     if (claim.outcome === 'sent') {
-      // Delivered before: the workflow records it and writes the rows this send carried.
-      clearTimeout(early);
+      audit?.leaveToWorkflow();
       return {
         receiver: args.receiver,
         recipient: args.recipient,
@@ -119,8 +109,7 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
       // Recorded: when the holder's worker died mid-request, it left no row of its own, and this
       // wait (up to the receiver's timeout + the lease margin) is the only trace of the delay.
       recordFailure({ reason: message, ...nextTry(info, retryInMs) });
-      clearTimeout(early);
-      if (audit?.events.length) void writeCarried();
+      audit?.notDelivered();
       throw ApplicationFailure.create({ message, type: 'SendInProgress', nextRetryDelay: retryInMs });
     }
 
@@ -156,24 +145,15 @@ export function createNotifyActivity(deps: { config: ConfigStore; ledger: Notifi
         },
       );
       clearInterval(beat);
-      clearTimeout(early);
       // Delivered: a ledger write that fails now must not fail the send (a retry would page again);
       // the activity's result in Temporal's history is what the workflow records.
       await deps.ledger.markSent(args.idempotencyKey, result).catch((err: Error) => ctx.log.warn('ledger: could not mark a delivered notification sent', { key: args.idempotencyKey, error: err.message }));
       const sent: NotifyResult = { receiver: args.receiver, recipient: args.recipient, thread: result.thread, response: result.response, deliveredBy: result.deliveredBy };
-      if (!audit) return sent;
-      // The outcome row as the workflow records it (same function), at the seq it reserved. Its time
-      // is on the server's clock, as workflow time is (the attempt's scheduled time plus how long
-      // this attempt took here): under a time-skipping test server too.
-      const at = new Date(serverNow(info, startedHere)).toISOString();
-      const row = { seq: audit.seq, at, kind: 'notified', actor: 'klaxon', details: notifiedDetails({ step: audit.step, kind: args.kind, receiver: args.receiver, recipient: args.recipient }, sent) };
-      const carried = carriedWrite && (await carriedWrite) ? [] : audit.events;
-      return (await writeRows([...carried, row])) ? { ...sent, auditedAt: at } : sent;
+      const auditedAt = await audit?.delivered(sent, { kind: args.kind, receiver: args.receiver, recipient: args.recipient });
+      return auditedAt ? { ...sent, auditedAt } : sent;
     } catch (err) {
       clearInterval(beat);
-      clearTimeout(early);
-      // Not delivered (yet): the rows it carries still go in now; the workflow records the outcome.
-      if (audit?.events.length) void writeCarried();
+      audit?.notDelivered();
       // deliver() turns every failure into a DeliveryError; anything else is a bug in Klaxon, left
       // to the worker's log (its message was never scrubbed of secrets, so it is not recorded).
       if (!(err instanceof DeliveryError)) {
@@ -222,23 +202,3 @@ function render(args: NotifyArgs, type: string, overrides: Record<string, string
   }
 }
 
-/** An audit write paging may wait for: true when it committed within AUDIT_WRITE_BOUND_MS. */
-async function boundedAuditWrite(write: () => Promise<unknown>, log: { warn(msg: string, meta?: Record<string, unknown>): void }): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), AUDIT_WRITE_BOUND_MS)));
-  try {
-    return await Promise.race([write().then(() => true), late]);
-  } catch (err) {
-    // The workflow writes the rows instead (its audit activity retries until the store is back).
-    log.warn('audit store: a page could not write its rows; the incident writes them', { error: (err as Error).message });
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Now on the Temporal server's clock: when this attempt was scheduled there, plus what it took here. */
-function serverNow(info: { currentAttemptScheduledTimestampMs?: number }, startedHere: number): number {
-  const scheduled = info.currentAttemptScheduledTimestampMs;
-  return scheduled ? scheduled + (Date.now() - startedHere) : Date.now();
-}
