@@ -188,6 +188,8 @@ function reading(r: {
   n: number;
   incidentCpu: { temporal: number; klaxon: number };
   startCpu: { temporal: number; klaxon: number };
+  /** (b3): a start with nobody polling, so without the workflow task a start causes. */
+  startOnlyCpu?: { temporal: number; klaxon: number };
 }): string[] {
   const parts: string[] = [];
   if (r.callShapePerSec !== undefined) {
@@ -198,8 +200,10 @@ function reading(r: {
   }
   if (Number.isFinite(r.incidentCpu.temporal) && Number.isFinite(r.startCpu.temporal)) {
     parts.push(
-      `One incident, from webhook to notification, cost the Temporal server ${ms(r.incidentCpu.temporal)} of CPU, ` +
-        `${(r.incidentCpu.temporal / r.startCpu.temporal).toFixed(1)}× a bare workflow start (${ms(r.startCpu.temporal)}), and the Klaxon process ${ms(r.incidentCpu.klaxon)}.`,
+      `One incident, from webhook to notification (its audit rows written), cost the Temporal server ${ms(r.incidentCpu.temporal)} of CPU, ` +
+        `${(r.incidentCpu.temporal / r.startCpu.temporal).toFixed(1)}× a bare workflow start (${ms(r.startCpu.temporal)}, the do-nothing workflow's one task included` +
+        (r.startOnlyCpu && Number.isFinite(r.startOnlyCpu.temporal) ? `; ${(r.incidentCpu.temporal / r.startOnlyCpu.temporal).toFixed(1)}× the ${ms(r.startOnlyCpu.temporal)} of a start nobody polls, (b3)` : '') +
+        `), and the Klaxon process ${ms(r.incidentCpu.klaxon)}.`,
     );
   }
   if (r.notifyRate < r.incidentsPerSec) {
@@ -566,7 +570,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
             '',
           ]
         : []),
-      ...reading({ incidentsPerSec, ceilingPerSec, callShapePerSec: disturbed(callShape, ceiling) ? undefined : throughput(callShape), notifyRate, n, incidentCpu, startCpu: cpuPerCall(Math.max(1, ceiling.result.ok), ceiling.cpu) }),
+      ...reading({ incidentsPerSec, ceilingPerSec, callShapePerSec: disturbed(callShape, ceiling) ? undefined : throughput(callShape), notifyRate, n, incidentCpu, startCpu: cpuPerCall(Math.max(1, ceiling.result.ok), ceiling.cpu), startOnlyCpu: cpuPerCall(Math.max(1, unpolled.result.ok), unpolled.cpu) }),
       '',
       'The ceiling is `client.workflow.start` of a do-nothing workflow on a task queue a worker polls, from the same client at the same ' +
         "concurrency, just before (a): the server-side cost every incident pays at least, on the same (sync-match) path Klaxon's incidents take. " +

@@ -117,7 +117,8 @@ async function main(): Promise<void> {
     `\`npm run bench\` (all sections) or \`npm run bench -- ${SECTIONS.map((x) => x.name).join(' ')}\` (any subset); ` +
       '`BENCH_N` (default 500) and `BENCH_C` (default 16) size the ingest run; `DATABASE_URL` switches the audit store from PGlite to Postgres, ' +
       '`BENCH_TEMPORAL_ADDRESS` (with `BENCH_TEMPORAL_PID` to count its CPU) uses a Temporal server of your own instead of the embedded dev server, and ' +
-      '`BENCH_PROFILE=ingest.cpuprofile` writes a CPU profile of the main thread during the ingest burst.',
+      '`BENCH_PROFILE=ingest.cpuprofile` writes a CPU profile of the main thread during the ingest burst. ' +
+      'The re-send phase (g) uses `wrk` when it is installed (`apt-get install wrk`), else a Node child process (`BENCH_RESEND_CLIENT=node` forces it).',
     '',
   );
   writeFileSync(FILE, body.join('\n'));
