@@ -40,7 +40,7 @@ import {
 } from './definitions';
 import { IncidentState } from './incidentState';
 import { auditWriter, type RecordIncident } from './auditWriter';
-import { AUDIT_AFTER_FIRST_PAGE, LEAN_OPEN, ONE_SLA_TIMER, SENDS_WRITE_OUTCOMES, changed, startWithBaseline } from './patches';
+import { AUDIT_AFTER_FIRST_PAGE, LEAN_OPEN, ONE_SLA_TIMER, RUNBOOK_MATCHES_FINISH, SENDS_WRITE_OUTCOMES, changed, startWithBaseline } from './patches';
 import { formatDuration } from '../src/config/duration';
 import { Pager, failureMessage, type PagerHost, type PendingSend } from '../src/delivery/pager';
 import { runbookWorkflow } from './runbook';
@@ -80,7 +80,7 @@ const { recheckInhibited } = proxyActivities<KlaxonActivities>({
 // Which runbooks start (matching, limits, claims). A regular activity: it runs beside the first
 // page's lookups and sends, and a local activity's result racing them replayed in another order
 // (a child-workflow start met a timer in replay: non-determinism).
-const { matchRunbooks } = proxyActivities<KlaxonActivities>({
+const { matchRunbooks, endRunbookRun } = proxyActivities<KlaxonActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumAttempts: 3 },
 });
@@ -247,6 +247,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
 
     if (historyIsLong(input.continueAsNewAfterEvents) && !isResolved(incident)) {
       await condition(allHandlersFinished);
+      // A match's result would be lost with this run, and the runs it claimed with it.
+      if (changed(RUNBOOK_MATCHES_FINISH)) await condition(() => incident.runbookMatches === 0);
       done = true;
       await audit;
       if (writer.afterCommit) await writeLastEvents(incident, writer.write);
@@ -258,6 +260,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   if (pager) await handOverNotices(incident, pager);
   else await notifyResolved(incident);
   await condition(allHandlersFinished);
+  // A match still running ends its claims as cancelled (startRunbook) before the run completes.
+  if (changed(RUNBOOK_MATCHES_FINISH)) await condition(() => incident.runbookMatches === 0);
   done = true;
   await audit;
   // After the audit write: the muted incidents must read this one as resolved.
@@ -392,6 +396,15 @@ async function cancelPagesWhenActedOn(incident: IncidentState, pager: Pager): Pr
 
 /** Starts the runbooks the activity matched and claimed; refusals (limits, kill switch) are recorded. */
 async function startRunbooks(incident: IncidentState, args: Parameters<typeof matchRunbooks>[0], params: Record<string, string> = {}): Promise<string[]> {
+  incident.runbookMatches++;
+  try {
+    return await matchAndStart(incident, args, params);
+  } finally {
+    incident.runbookMatches--;
+  }
+}
+
+async function matchAndStart(incident: IncidentState, args: Parameters<typeof matchRunbooks>[0], params: Record<string, string>): Promise<string[]> {
   const found = await matchRunbooks.executeWithOptions({ summary: args.only ? `match runbook ${args.only.runbook}` : 'match runbooks' }, [args]).catch((err: unknown) => {
     incident.record(new Date(), 'runbook.skipped', 'klaxon', { reason: `could not match runbooks: ${failureMessage(err)}` });
     return { start: [], skipped: [], firedInLastHour: undefined };
@@ -403,6 +416,13 @@ async function startRunbooks(incident: IncidentState, args: Parameters<typeof ma
 }
 
 async function startRunbook(incident: IncidentState, s: RunbookStart, requestedBy: string, params: Record<string, string>, firedInLastHour: number): Promise<boolean> {
+  if (incident.status === 'resolved' && s.onResolve === 'cancel' && changed(RUNBOOK_MATCHES_FINISH)) {
+    // Matched while the incident resolved: it would be cancelled at once; its claim is released.
+    const reason = 'the incident resolved before it started';
+    incident.record(new Date(), 'runbook.skipped', 'klaxon', { runbook: s.runbook, reason });
+    await endRunbookRun({ runId: s.runId, outcome: 'cancelled', detail: reason }).catch(() => undefined);
+    return false;
+  }
   const first = [...incident.alerts.values()][0];
   try {
     await startChild(runbookWorkflow, {

@@ -58,6 +58,8 @@ export class IncidentState {
   runbookMessages: Array<Pick<IncidentView, 'approval' | 'note'>> = [];
   /** Runbook runs started for this incident (carried across continue-as-new). */
   runbooks: RunbookRun[] = [];
+  /** Runbook matches still running (their claims are this run's to start or end; not carried). */
+  runbookMatches = 0;
   /** SLA targets breached so far (carried: a breach is recorded once). */
   slaBreached: Array<'ack' | 'resolve'> = [];
   /**

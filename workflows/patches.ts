@@ -30,7 +30,13 @@ const BASELINE_3 = 'klaxon-baseline-3';
  * started), at sequence numbers the workflow chose when it started the send (src/delivery/pager.ts).
  */
 export const SENDS_WRITE_OUTCOMES = 'klaxon-sends-write-outcomes';
-const IN_BASELINE_3 = new Set([SENDS_WRITE_OUTCOMES]);
+/**
+ * A runbook match still running when the incident resolves (or continues as new) is waited for:
+ * runs it claimed for a resolved incident are ended as cancelled instead of started (or dropped
+ * with their claim still open, blocking that runbook for the service).
+ */
+export const RUNBOOK_MATCHES_FINISH = 'klaxon-runbook-matches-finish';
+const IN_BASELINE_3 = new Set([SENDS_WRITE_OUTCOMES, RUNBOOK_MATCHES_FINISH]);
 
 // Frozen: a run with the baseline marker replays these as on, so a change added later must never
 // join this list (it gets its own patched() id, or a next baseline).

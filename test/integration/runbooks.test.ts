@@ -10,6 +10,7 @@ import { INCIDENT_WORKFLOW, alertsSignal, stateQuery } from '../../workflows/def
 import { incidentWorkflowId } from '../../src/incident/ids';
 import { generateSigningKey } from '../../src/auth/keyring';
 import { tokenFor } from '../support/auth';
+import { RunbookStore } from '../../src/store/runbooks';
 
 const run = promisify(execFile);
 
@@ -201,6 +202,45 @@ describe('runbooks', () => {
     // Its second call never happened.
     await new Promise((r) => setTimeout(r, 2500));
     expect(calls(long)).toHaveLength(1);
+  }, 60_000);
+
+  // A runbook's claim (runbook_runs, one open run per concurrency key) is taken by the match
+  // activity; if the incident ends while that activity runs, its result used to be dropped with the
+  // run (or a run started after the resolve and was never cancelled), and the open claim blocked
+  // every later run of that runbook for that service.
+  test('an incident resolved while its runbooks are being matched starts none, and the claim is released', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let claimed: string | undefined;
+    const claim = RunbookStore.prototype.claim;
+    RunbookStore.prototype.claim = async function (this: RunbookStore, ...args: Parameters<typeof claim>) {
+      const out = await claim.apply(this, args);
+      if (args[0].tenant === tenant && args[0].runbook === 'test-probe' && claimed === undefined) {
+        claimed = args[0].runId;
+        await gate;
+      }
+      return out;
+    };
+    try {
+      const groupKey = '{}:{alertname="RunbookProbe",service="raceresolve"}';
+      const { incidentId: id } = await fire('RunbookProbe', 'raceresolve');
+      await eventually(async () => claimed !== undefined, 20_000, 'the claim');
+      expect((await api(`/api/v1/incidents/${id}/resolve`, { actor: 'erin' })).status).toBe(200);
+      release();
+      const row = await eventually(async () => {
+        const r = await klaxon.db.pool.query<{ outcome: string | null; ended: boolean }>('SELECT outcome, ended_at IS NOT NULL AS ended FROM runbook_runs WHERE run_id = $1', [claimed]);
+        return r.rows[0]?.ended ? r.rows[0] : undefined;
+      }, 20_000, 'the claim released');
+      expect(row.outcome).toBe('cancelled');
+      await klaxon.client.workflow.getHandle(incidentWorkflowId(tenant, groupKey)).result();
+      const t = await timeline(id);
+      expect(t.filter((e) => e.kind === 'runbook.started')).toEqual([]);
+      expect(t.find((e) => e.kind === 'runbook.skipped')?.details).toMatchObject({ runbook: 'test-probe', reason: 'the incident resolved before it started' });
+      expect(calls(id)).toHaveLength(0);
+    } finally {
+      RunbookStore.prototype.claim = claim;
+      release();
+    }
   }, 60_000);
 
   test('klaxon runbook: list, and run --dry-run prints the plan with the incident\'s parameters and starts nothing', async () => {
