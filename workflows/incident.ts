@@ -1005,12 +1005,27 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
   let shown = pager
     ? { status: sa.get(KlaxonStatus) ?? 'firing', severity: sa.get(KlaxonSeverity) ?? incident.severity }
     : { status: incident.status, severity: incident.severity };
+  /** The status/severity search attributes and the Web UI's current details, as the state is now. */
+  const showState = () => {
+    // A flapping incident that is firing shows as `flapping` (Web UI: KlaxonStatus = "flapping").
+    const status = incident.flapping && incident.status === 'firing' ? 'flapping' : incident.status;
+    if (indexed && (status !== shown.status || incident.severity !== shown.severity)) {
+      shown = { status, severity: incident.severity };
+      upsertSearchAttributes([
+        { key: KlaxonStatus, value: status },
+        { key: KlaxonSeverity, value: incident.severity },
+      ]);
+    }
+    showCurrentDetails(incident);
+  };
   let first = pager !== undefined && !incident.input.carried && changed(AUDIT_AFTER_FIRST_PAGE);
   if (first && changed(SENDS_WRITE_OUTCOMES)) {
     first = false;
     // The opening rows go with the first page (its send writes them with its outcome: no audit
     // activity, no workflow task of its own). It starts in this same activation, right after open().
     if (incident.firstRecipients?.sends.some((s) => !s.afterMs)) await condition(() => finished() || incident.firstRecipients === undefined);
+    // Scoring may have raised the severity (or flapping set the status) with nothing left to write.
+    showState();
   }
   for (;;) {
     await condition(() => incident.writable.length > 0 || finished());
@@ -1025,16 +1040,7 @@ async function keepAuditCurrent(incident: IncidentState, pager: Pager | undefine
       // Not when it has settled already: a timer started and cancelled in one task is a wasted command.
       if (!settled()) await condition(settled, AUDIT_FIRST_WRITE_WAIT);
     }
-    // A flapping incident that is firing shows as `flapping` (Web UI: KlaxonStatus = "flapping").
-    const status = incident.flapping && incident.status === 'firing' ? 'flapping' : incident.status;
-    if (indexed && (status !== shown.status || incident.severity !== shown.severity)) {
-      shown = { status, severity: incident.severity };
-      upsertSearchAttributes([
-        { key: KlaxonStatus, value: status },
-        { key: KlaxonSeverity, value: incident.severity },
-      ]);
-    }
-    showCurrentDetails(incident);
+    showState();
     const events = incident.takeWritable();
     if (events.length > 0) await recordIncident({ incident: { ...incident.view(), groupKey: incident.input.groupKey }, events });
     // Events a send still holds are written by it, or by writeLastEvents when the run ends.
