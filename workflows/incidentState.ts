@@ -137,10 +137,7 @@ export class IncidentState {
   }
 
   record(at: Date, kind: string, actor: string, details: Record<string, unknown> = {}): void {
-    const e = { seq: this.nextSeq++, at: at.toISOString(), kind, actor, details };
-    this.timeline.push(e);
-    if (this.timeline.length > TIMELINE_IN_MEMORY) this.timeline.splice(0, this.timeline.length - TIMELINE_IN_MEMORY);
-    this.pending.push(e);
+    this.recordAt(this.nextSeq++, at, kind, actor, details, false);
   }
 
   /**

@@ -40,8 +40,6 @@ export interface NotifyResult {
   auditedAt?: string;
 }
 
-export type { SendAuditWriter };
-
 /**
  * The person's push address (users.<u>.push: an ntfy topic or Pushover user key) from the config at
  * send time, not from the activity's arguments: arguments are stored in the workflow's history, and

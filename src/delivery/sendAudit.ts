@@ -1,6 +1,7 @@
 import type { IncidentView } from '../incident/view';
 import { notifiedDetails, type SendAudit } from './outcome';
 import { AUDIT_WRITE_BOUND_MS, AUDIT_WRITE_EARLY_MS } from './policy';
+import { withTimeout } from '../timeout';
 
 /**
  * Writes audit rows for an incident (its summary only while it is still firing: a later write of
@@ -63,16 +64,13 @@ export class SendAuditAttempt {
 
   /** True when the write committed within AUDIT_WRITE_BOUND_MS; otherwise the workflow writes the rows. */
   private async bounded(rows: SendAudit['events']): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), AUDIT_WRITE_BOUND_MS)));
     try {
-      return await Promise.race([this.write({ ...this.incident, groupKey: this.audit.groupKey }, rows).then(() => true), late]);
+      await withTimeout(this.write({ ...this.incident, groupKey: this.audit.groupKey }, rows), AUDIT_WRITE_BOUND_MS);
+      return true;
     } catch (err) {
       // The workflow's audit activity retries until the store is back.
       this.log.warn('audit store: a page could not write its rows; the incident writes them', { error: (err as Error).message });
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { countOpenIncidents } from '../store/openIncidents';
 import { taskQueuePollers, type Poller } from '../temporal/pollers';
 import type { Services } from './services';
-import { withTimeout } from './timeout';
+import { withTimeout } from '../timeout';
 
 export interface Check {
   ok: boolean;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services';
-import { withTimeout } from '../timeout';
+import { withTimeout } from '../../timeout';
 
 function probe(k: Services) {
   return k.temporalProbe ?? k.temporal;

@@ -1,4 +1,4 @@
-/** `p`, or a rejection naming the limit when it has not settled within `ms` (health checks must answer on time). */
+/** `p`, or a rejection naming the limit when it has not settled within `ms` (health checks, audit writes a page may wait for). */
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
