@@ -48,12 +48,28 @@ export async function openDatabase(opts: { url?: string; dataDir: string; log?: 
   const dir = join(opts.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
+  // One socket at a time is in use (the pool below holds one client); the second slot is for the
+  // moment a dropped socket's replacement arrives before the server has noticed the drop, which
+  // would otherwise be refused ("Too many connections") and fail that query.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
-  // PGlite is single-connection (a second socket connection would interleave protocol messages
-  // in its one session): one pooled client, shared by two lanes.
-  const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
+  // PGlite has one session, whichever socket talks to it: one pooled client, shared by two lanes,
+  // kept while idle (pg's default closes it after 10 s). A new socket (the old one dropped) starts
+  // from a clean session: the old one's prepared statements would answer the audit chain's named
+  // statements with "already exists" on every write, and its open transaction or locks would stay.
+  const pool = new pg.Pool({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+    idleTimeoutMillis: 0,
+    onConnect: async (client) => {
+      await client.query('ROLLBACK');
+      await client.query('DISCARD ALL');
+    },
+  });
   watchErrors(pool, opts.log, 'pglite');
   const lanes = laneGate(pool);
   return {

@@ -54,4 +54,25 @@ describe('PGlite: the ledger goes first', () => {
     await Promise.all([normal, urgent]);
     expect(order).toEqual(['in transaction', 'urgent', 'normal']);
   });
+
+  // The audit chain's statements are named (prepared once per connection). PGlite keeps them in its
+  // one session, whichever socket asked: a second socket into that session must not meet them.
+  const named = () => db.pool.query({ name: 'klaxon-test-named', text: 'SELECT $1::int AS x', values: [7] });
+
+  test('an idle connection is kept: named statements still answer after the pool would have closed it (10 s)', async () => {
+    expect((await named()).rows[0].x).toBe(7);
+    await new Promise((r) => setTimeout(r, 10_500));
+    for (let i = 0; i < 3; i++) expect((await named()).rows[0].x).toBe(7);
+  }, 30_000);
+
+  test('a connection that drops is replaced cleanly: the new one finds no statements of the old', async () => {
+    expect((await named()).rows[0].x).toBe(7);
+    const client = await db.pool.connect();
+    // The socket dies under it (as a crashed peer or a reset would): pg-pool discards the client.
+    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    client.release(true);
+    for (let i = 0; i < 3; i++) expect((await named()).rows[0].x).toBe(7);
+    expect((await db.urgent.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+  });
 });
