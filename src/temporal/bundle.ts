@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../paths';
 import { runbookFiles } from '../runbook/load';
+import { FAILURE_CONVERTER_PATH } from './encryption';
 
 /** Source folders that end up in the workflow bundle (workflows import pure helpers from src/). */
-const SOURCES = ['workflows', 'src/incident', 'src/delivery/pager.ts', 'src/delivery/policy.ts', 'src/temporal/searchAttributes.ts', 'src/notifiers/types.ts', 'src/runbook', 'src/config/duration.ts'];
+const SOURCES = ['workflows', 'src/incident', 'src/delivery/pager.ts', 'src/delivery/policy.ts', 'src/temporal/searchAttributes.ts', 'src/notifiers/types.ts', 'src/runbook', 'src/config/duration.ts', 'src/temporal/failureConverter.ts'];
 
 function fingerprint(runbooks: string[]): string {
   const h = createHash('sha256');
@@ -46,6 +47,7 @@ export async function prebuiltWorkflowBundle(cacheDir: string, runbooks: string[
     const registry = writeRegistry(cacheDir, files, tag);
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve(join(projectRoot, 'workflows')),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: { info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error, log() {} },
       webpackConfigHook: (config) => {
         // Runbooks in a folder outside this package still find zod (and the step library) here.

@@ -4,6 +4,9 @@ import type { Logger } from '../logger';
 import { EncryptionCodec } from '../crypto/codec';
 import { loadKeyring, looseMode, type KeyringSource } from '../crypto/keySource';
 
+/** Failure messages encrypted too (src/temporal/failureConverter.ts); the workflow bundle names the same module. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failureConverter');
+
 export interface PayloadEncryption {
   codec: EncryptionCodec;
   /** For every Client and Worker Klaxon creates: what one writes, the other must read. */
@@ -28,7 +31,7 @@ export function payloadEncryption(env: KlaxonEnv, log?: Logger): PayloadEncrypti
   log?.info({ keyId: keyring.active.id, keys: keyring.ids().length, cipher: codec.cipher, from: source.kind === 'env' ? 'KLAXON_ENCRYPTION_KEYS' : source.file }, 'payload encryption on');
   return {
     codec,
-    dataConverter: { payloadCodecs: [codec] },
+    dataConverter: { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH },
     source,
     reload() {
       codec.useKeyring(loadKeyring(env).keyring);

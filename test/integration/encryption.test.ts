@@ -21,6 +21,9 @@ const CANARY = {
   receiverPath: '/hooks/canary-path-9d1',
 };
 
+/** What a vendor answers when it refuses a page: its own words, naming the person (PII). */
+const REFUSAL = 'no such recipient: bob-refused-canary@example.com (+15550104477)';
+
 type WirePayload = { metadata?: Record<string, string>; data?: string };
 
 /** Every Payload message in a history, in the codec server's JSON form (base64 bytes). */
@@ -43,6 +46,7 @@ function payloadsIn(history: temporal.api.history.v1.IHistory): WirePayload[] {
 describe('encrypted incident data', () => {
   let klaxon: Klaxon;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let refusing: Awaited<ReturnType<typeof startReceiver>>;
   let raw: Client;
   const tenant = uniqueTenant('enc');
   const groupKey = `{}:{case="encrypted-${Date.now()}"}`;
@@ -69,20 +73,25 @@ describe('encrypted incident data', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
+    refusing = await startReceiver(() => ({ status: 400, body: JSON.stringify({ error: REFUSAL }) }));
     const yaml = tenantYaml(
       tenant,
       `    users:
       alice: { name: Alice, email: ${CANARY.email}, slack: UCANARY42 }
     receivers:
       ops: { type: webhook, url: "\${URL}" }
+      strict: { type: webhook, url: "\${REFUSING}" }
     userChannels: { email: ops }
     escalationPolicies:
       p: { steps: [{ notify: { receivers: [ops] } }, { notify: { users: [alice] } }] }
+      refused: { steps: [{ notify: { receivers: [strict] } }, { notify: { receivers: [ops] } }] }
+    routes:
+      - { matchers: ['case="refused"'], policy: refused }
     defaultPolicy: p
 `,
     );
     // No keys configured: this Klaxon creates its keyring in its data dir, as `npm start` does.
-    klaxon = await startTestKlaxon(yaml, { HOOK: 'hook', API: 'api', URL: `${receiver.url}${CANARY.receiverPath}` }, { KLAXON_ENCRYPTION_KEYS: '', KLAXON_TASK_QUEUE: taskQueue });
+    klaxon = await startTestKlaxon(yaml, { HOOK: 'hook', API: 'api', URL: `${receiver.url}${CANARY.receiverPath}`, REFUSING: refusing.url }, { KLAXON_ENCRYPTION_KEYS: '', KLAXON_TASK_QUEUE: taskQueue });
     // The Temporal server's view: the same connection, no codec.
     raw = new Client({ connection: klaxon.client.connection });
     incidentId = await post('firing');
@@ -93,6 +102,7 @@ describe('encrypted incident data', () => {
   afterAll(async () => {
     await klaxon?.stop();
     await receiver?.close();
+    await refusing?.close();
   });
 
   test('with no key configured, a start creates a keyring in the data dir, readable only by its owner', () => {
@@ -134,6 +144,45 @@ describe('encrypted incident data', () => {
       }
       expect(payloadsIn(history).some((p) => Buffer.from(p.metadata?.encoding ?? '', 'base64').toString() === 'binary/encrypted')).toBe(true);
     }
+  });
+
+  test("a vendor's refusal (its text names the person) is in Temporal's history only encrypted; the workflow and the codec server read it back", async () => {
+    const key = `{}:{case="refused"}`;
+    const labels = { alertname: 'RefusedCanary', case: 'refused', severity: 'critical' };
+    const before = receiver.messages().length;
+    const res = await fetch(`${klaxon.url}/webhook/${tenant}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer hook', 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '4', groupKey: key, status: 'firing', receiver: 'klaxon', commonLabels: labels, alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString(), fingerprint: 'ref-1' }] }),
+    });
+    expect(res.status).toBe(202);
+    const refusedIncident = ((await res.json()) as { incidents: Array<{ incidentId: string }> }).incidents[0].incidentId;
+    const id = incidentWorkflowId(tenant, key);
+    // A refused page is not a lost page: the policy goes on to its next step.
+    await eventually(async () => receiver.messages().length > before, 20_000, 'the step after the refusal');
+    const history = await raw.workflow.getHandle(id).fetchHistory();
+    const failed = history.events!.filter((e) => e.activityTaskFailedEventAttributes);
+    expect(failed.length).toBeGreaterThan(0);
+    const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    for (const value of ['bob-refused-canary@example.com', '+15550104477', 'no such recipient']) expect({ value, inHistory: bytes.includes(value) }).toEqual({ value, inHistory: false });
+    for (const e of failed) {
+      const failure = e.activityTaskFailedEventAttributes!.failure!;
+      const all = [failure, failure.cause].filter(Boolean);
+      for (const f of all) expect(f!.message).toBe('Encoded failure');
+      expect(all.some((f) => Buffer.from(f!.encodedAttributes?.metadata?.encoding ?? []).toString() === 'binary/encrypted')).toBe(true);
+    }
+    // Whoever may decode (the Web UI through the codec server, Klaxon's own workers) reads the vendor's words.
+    const encoded = failed.flatMap((e) => [e.activityTaskFailedEventAttributes!.failure!, e.activityTaskFailedEventAttributes!.failure!.cause]).filter((f) => f?.encodedAttributes);
+    const wire = encoded.map((f) => ({ metadata: Object.fromEntries(Object.entries(f!.encodedAttributes!.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(f!.encodedAttributes!.data ?? []).toString('base64') }));
+    const decoded = ((await (await codec('decode', wire)).json()) as { payloads: WirePayload[] }).payloads.map((p) => JSON.parse(Buffer.from(p.data ?? '', 'base64').toString()) as { message: string });
+    expect(decoded.map((d) => d.message).join('\n')).toContain(REFUSAL);
+    // The workflow read the refusal back from its encrypted history: its notify.failed row quotes the vendor.
+    await eventually(async () => {
+      const r = await fetch(`${klaxon.url}/api/v1/incidents/${refusedIncident}`, { headers: { authorization: 'Bearer api' } });
+      return r.status === 200 && /notify\.failed[^\n]*no such recipient/.test(JSON.stringify(await r.json()).replace(/\},\{/g, '},\n{'));
+    }, 20_000, 'a notify.failed row with the vendor\'s words');
+    await klaxon.client.workflow.getHandle(id).signal(alertsSignal, { alerts: [{ fingerprint: 'ref-1', status: 'resolved', labels, annotations: {}, startsAt: new Date().toISOString() }], receivedAt: new Date().toISOString() });
+    await klaxon.client.workflow.getHandle(id).result();
   });
 
   test("the Web UI's summary and details (user metadata) are stored encrypted, and the codec server decodes them", async () => {

@@ -21,6 +21,7 @@ const DOCS = process.env.UPDATE_SCREENSHOTS ? join(projectRoot, 'docs') : join(p
 describe('the Temporal Web UI as the incident console', () => {
   let klaxon: Klaxon;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let refusing: Awaited<ReturnType<typeof startReceiver>>;
   let browser: Browser;
   let page: Page;
   let uiUrl: string;
@@ -30,6 +31,7 @@ describe('the Temporal Web UI as the incident console', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     receiver = await startReceiver();
+    refusing = await startReceiver(() => ({ status: 400, body: 'no such recipient: carol-refused@example.com' }));
     const yaml = tenantYaml(
       'acme',
       `    tier: premium
@@ -37,6 +39,7 @@ describe('the Temporal Web UI as the incident console', () => {
       alice: { name: Alice, email: alice@example.com }
     receivers:
       slack-ops: { type: webhook, url: "\${URL}" }
+      strict: { type: webhook, url: "\${REFUSING}" }
     userChannels: { email: slack-ops }
     escalationPolicies:
       critical:
@@ -44,13 +47,16 @@ describe('the Temporal Web UI as the incident console', () => {
           - notify: { receivers: [slack-ops] }
           - wait: 5m
           - notify: { users: [alice] }
+      refused: { steps: [{ notify: { receivers: [strict] } }, { wait: 5m }] }
+    routes:
+      - { matchers: ['case="refused"'], policy: refused }
     defaultPolicy: critical
 `,
     );
     const uiPort = await freePort();
     klaxon = await startTestKlaxon(
       yaml,
-      { HOOK: 'hook', API: 'api', URL: `${receiver.url}/hooks/ops` },
+      { HOOK: 'hook', API: 'api', URL: `${receiver.url}/hooks/ops`, REFUSING: refusing.url },
       // Its own dev server with the Web UI (no TEMPORAL_ADDRESS), and its own PGlite: tenant "acme"
       // here must not meet other tests' rows in the shared Postgres.
       { TEMPORAL_ADDRESS: '', TEMPORAL_PORT: '0', TEMPORAL_UI_PORT: String(uiPort), DATABASE_URL: '' },
@@ -84,6 +90,7 @@ describe('the Temporal Web UI as the incident console', () => {
     await browser?.close();
     await klaxon?.stop();
     await receiver?.close();
+    await refusing?.close();
   });
 
   test('the list, filtered by tenant and status, shows the incident with its alert, service, severity and status', async () => {
@@ -154,5 +161,25 @@ describe('the Temporal Web UI as the incident console', () => {
     const current = page.frameLocator('#user-metadata-current-details');
     await current.locator('text=acknowledged by api-token').waitFor({ timeout: 30_000 });
     expect(await current.locator('body').innerText()).not.toContain('Next: page alice');
+  });
+
+  test("a refused page's reason (encrypted in Temporal's history) reads in plaintext in the UI, decoded through Klaxon's codec server", async () => {
+    const labels = { alertname: 'Refused', case: 'refused', severity: 'critical' };
+    const res = await fetch(`${klaxon.url}/webhook/acme`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer hook', 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '4', groupKey: '{}:{case="refused"}', status: 'firing', receiver: 'klaxon', commonLabels: labels, alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString(), fingerprint: 'ui-refused' }] }),
+    });
+    expect(res.status).toBe(202);
+    const refused = ((await res.json()) as { incidents: Array<{ workflowId: string }> }).incidents[0].workflowId;
+    const handle = klaxon.client.workflow.getHandle(refused);
+    await eventually(async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.activityTaskFailedEventAttributes), 20_000, 'the refused page in history');
+    const runId = (await handle.describe()).runId;
+    await page.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(refused)}/${runId}/history`);
+    // The event's row shows what the server holds ("Encoded failure"); opened, the UI has the
+    // codec server decode it (UI 2.54).
+    await page.locator('text=Activity Task Failed').first().click();
+    await page.locator('text=answered 400: no such recipient: carol-refused@example.com').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('text=Encoded failure').count()).toBeGreaterThan(0);
   });
 });
