@@ -427,7 +427,11 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       runClosedLoop(n, c, (i) => client.workflow.start(PAGE_WORKFLOW, { taskQueue: trivialQueue, workflowId: `bench/${run}/page/${i}`, args: [`${receiver!.url}/hook`, `page-${run}-${i}`] }).then(() => undefined)),
     );
     const pageSentFrom = Math.min(...pageStarts.result.samples.map((s) => s.sentAt));
+    // CPU until the last page is in (and its workflow's closing task), as (a)'s runs until its last.
+    const pageTail = snapshot();
     await receiver.waitFor(pageStarts.result.ok, 180_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const pageCpu = cpuPerCall(Math.max(1, pageStarts.result.ok), pageStarts.cpu, cpuDelta(pageTail, snapshot(), names));
     const pageArrivals = (await receiver.take()).filter((a) => a.incidentId?.startsWith(`page-${run}-`));
     const pageRate = perSecond(pageArrivals.length, Math.max(...pageArrivals.map((a) => a.at)) - pageSentFrom);
     say(`(h) minimal page workflows: ${pageArrivals.length}/${n} paged at ${rate(pageRate)}`);
@@ -524,6 +528,10 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<string
       ceilingPerSec,
       burstNotifiedPerSec: notifyRate,
       pageWorkflowPerSec: pageRate,
+      pageTemporalCpuMs: pageCpu.temporal,
+      pageProcessCpuMs: pageCpu.klaxon,
+      klaxonCpuPerIncidentMs: incidentCpu.klaxon,
+      ownCallPerSec: disturbed(callShape, ceiling) ? undefined : throughput(callShape),
       temporalCpuPerIncidentMs: incidentCpu.temporal,
       temporalCpuPerStartMs: startCpu.temporal,
       burstN: n,

@@ -36,5 +36,33 @@ export async function benchScale(): Promise<string> {
     '| measure | this run | target |',
     '| --- | --- | --- |',
     ...rows,
+    ...(ingest ? whyMissed() : []),
   ].join('\n');
+}
+
+/**
+ * For each target this run missed, the reason, from this run's own numbers: what the same machine
+ * does for the least the measure could be (a do-nothing start, a minimal durable page).
+ */
+function whyMissed(): string[] {
+  const why: string[] = [];
+  const perIncident = r.temporalCpuPerIncidentMs! + r.klaxonCpuPerIncidentMs!;
+  const perPage = r.pageTemporalCpuMs! + r.pageProcessCpuMs!;
+  if (r.ingestPerSec! / r.ceilingPerSec! < 0.8) {
+    const own = r.ownCallPerSec !== undefined ? `Klaxon's own start call into a workflow that does nothing (b2) runs at ${(r.ownCallPerSec / r.ceilingPerSec!).toFixed(2)} of the ceiling; ` : '';
+    why.push(
+      `- **Ingest / ceiling**: ${own}the rest is the work of the incidents just accepted, which the worker does on the same cores while the burst still arrives: ${ms(perIncident)} of CPU per incident (Temporal server ${ms(r.temporalCpuPerIncidentMs!)}, Klaxon ${ms(r.klaxonCpuPerIncidentMs!)}) where the ceiling's do-nothing workflow costs the server ${ms(r.temporalCpuPerStartMs!)}.`,
+    );
+  }
+  if (r.burstNotifiedPerSec! / r.pageWorkflowPerSec! < 0.8) {
+    why.push(
+      `- **Burst paging / minimal page**: an incident, webhook to page with its audit rows, costs ${ms(perIncident)} of CPU (Temporal server ${ms(r.temporalCpuPerIncidentMs!)}, Klaxon ${ms(r.klaxonCpuPerIncidentMs!)}); the minimal page, start to page, ${ms(perPage)} (server ${ms(r.pageTemporalCpuMs!)}, its worker ${ms(r.pageProcessCpuMs!)}). On cores the burst keeps busy, equal CPU would allow ${(perPage / perIncident).toFixed(2)} of its rate.`,
+    );
+  }
+  if (r.burstFirstPageP99Ms! >= 5000) {
+    why.push(
+      `- **${r.burstN}-group burst p99**: even the minimal durable page pages ${rate(r.pageWorkflowPerSec!)} on this machine, so ${r.burstN} of them take ${ms((r.burstN! / r.pageWorkflowPerSec!) * 1000)} at best; a p99 under 5 s needs about ${rate(r.burstN! / 5)} from the same server and cores.`,
+    );
+  }
+  return why.length ? ['', 'Where a target is missed, why (this run\'s numbers):', '', ...why] : [];
 }

@@ -8,6 +8,13 @@ export interface ScaleResults {
   /** Incidents notified per second in the burst (a), and minimal page workflows per second (h). */
   burstNotifiedPerSec: number;
   pageWorkflowPerSec: number;
+  /** CPU per minimal page (h), start to its page's arrival: the Temporal server's, the bench process's. */
+  pageTemporalCpuMs: number;
+  pageProcessCpuMs: number;
+  /** CPU of the Klaxon process per incident in (a), webhook to notified row. */
+  klaxonCpuPerIncidentMs: number;
+  /** Klaxon's exact start call into a do-nothing incident workflow (b2); absent when its phase was disturbed. */
+  ownCallPerSec: number;
   temporalCpuPerIncidentMs: number;
   temporalCpuPerStartMs: number;
   burstN: number;

@@ -7,10 +7,13 @@ import { openDatabase, type Database } from '../../src/store/db';
  * Postgres dropping a connection while a store holds it (a transaction in progress) fails that
  * work; it must not crash the process, which holds every running page (issue #8, scenario 10).
  */
+/** Postgres's own failure (a killed backend): the run's DATABASE_URL, else the local one CI uses. */
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
 describe('a lost database connection', () => {
   let db: Database;
   beforeAll(async () => {
-    db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-loss-')) });
+    db = await openDatabase({ url: DATABASE_URL, dataDir: mkdtempSync(join(tmpdir(), 'klaxon-loss-')) });
   });
   afterAll(async () => db?.close());
 
