@@ -7,6 +7,7 @@ import { Keyring } from './keyring';
 import { OidcVerifier } from './oidc';
 import { PERMISSIONS } from './permissions';
 import { AuthError, verifyKlaxonToken, type Principal } from './tokens';
+import type { RevocationList } from './revocations';
 
 /** The actor recorded for the deprecated shared tenant token: it says who it is not. */
 export const API_TOKEN_ACTOR = 'api-token';
@@ -25,7 +26,12 @@ export class Authenticator {
   readonly #built = new WeakMap<AuthConfig, Verifiers>();
   readonly #warned = new Set<string>();
 
-  constructor(private readonly config: ConfigStore, private readonly log: Logger) {}
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly log: Logger,
+    /** Revoked tokens (`klaxon token revoke`): Klaxon's own and an identity provider's alike. */
+    private readonly revocations?: Pick<RevocationList, 'revoked'>,
+  ) {}
 
   /** The current keyring (also builds it, so a bad key fails at start rather than on the first request). */
   keyring(): Keyring {
@@ -62,6 +68,8 @@ export class Authenticator {
     }
     // A valid token for a tenant this server does not have: authenticated, but nothing to act on.
     if (!Object.hasOwn(tenants, principal.tenant)) throw new AuthError(403, `the token's tenant "${principal.tenant}" is not configured here`);
+    const revoked = this.revocations?.revoked(principal);
+    if (revoked) throw new AuthError(401, `token revoked at ${revoked.revokedAt}${revoked.reason ? ` (${revoked.reason})` : ''}`);
     return principal;
   }
 

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { OidcProviderConfig } from '../config/auth';
 import { permissionsFromClaim } from './permissions';
-import { AuthError, asAuthError, type Principal } from './tokens';
+import { AuthError, asAuthError, tokenIdentity, type Principal } from './tokens';
 
 /**
  * Tokens of one external identity provider: signature against its published key set (fetched from
@@ -34,6 +34,6 @@ export class OidcVerifier {
     if (typeof tenant !== 'string' || !tenant) throw new AuthError(401, `token has no "${p.tenantClaim}" claim naming the tenant`);
     const subject = payload[p.subjectClaim];
     if (typeof subject !== 'string' || !subject) throw new AuthError(401, `token has no "${p.subjectClaim}" claim naming the user`);
-    return { tenant, subject, permissions: permissionsFromClaim(payload[p.permissionsClaim], p.permissionPrefix), via: 'oidc', issuer: p.issuer };
+    return { tenant, subject, permissions: permissionsFromClaim(payload[p.permissionsClaim], p.permissionPrefix), via: 'oidc', issuer: p.issuer, ...tokenIdentity(payload) };
   }
 }

@@ -11,6 +11,17 @@ export interface Principal {
   /** Which credential: Klaxon's own token, an identity provider's (its issuer), or the deprecated tenant token. */
   via: 'klaxon' | 'oidc' | 'api-token';
   issuer?: string;
+  /** The token's own id (`jti`) and issue time (`iat`), when it has them: what a revocation names. */
+  tokenId?: string;
+  issuedAt?: Date;
+}
+
+/** `jti` and `iat` of a verified token, as a Principal carries them. */
+export function tokenIdentity(payload: JWTPayload): Pick<Principal, 'tokenId' | 'issuedAt'> {
+  return {
+    ...(typeof payload.jti === 'string' && payload.jti ? { tokenId: payload.jti } : {}),
+    ...(typeof payload.iat === 'number' ? { issuedAt: new Date(payload.iat * 1000) } : {}),
+  };
 }
 
 /** Why a request is refused before it reaches its route: 401 (who are you?), 403, or 503 (the IdP's keys are unreachable). */
@@ -36,11 +47,12 @@ export interface IssueOptions {
 }
 
 /** A token signed with the keyring's newest key; it carries that key's id (`kid`) in its header. */
-export async function issueToken(ring: Keyring, o: IssueOptions): Promise<{ token: string; kid: string; expiresAt: Date }> {
+export async function issueToken(ring: Keyring, o: IssueOptions): Promise<{ token: string; kid: string; jti: string; expiresAt: Date }> {
   const key = ring.signing;
   if (!key) throw new Error('no signing key: configure server.auth.keys (see `klaxon token keygen`)');
   const iat = Math.floor((o.now ?? new Date()).getTime() / 1000);
   const exp = iat + Math.max(1, Math.round(o.ttlMs / 1000));
+  const jti = randomUUID();
   const token = await new SignJWT({ [TENANT_CLAIM]: o.tenant, [PERMISSIONS_CLAIM]: o.permissions })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
     .setIssuer(o.issuer)
@@ -48,10 +60,10 @@ export async function issueToken(ring: Keyring, o: IssueOptions): Promise<{ toke
     .setSubject(o.user)
     .setIssuedAt(iat)
     .setExpirationTime(exp)
-    // A unique id, so a later deny-list can name one token.
-    .setJti(randomUUID())
+    // A unique id, so a revocation can name this one token (src/auth/revocations.ts).
+    .setJti(jti)
     .sign(key.privateKey);
-  return { token, kid: key.kid, expiresAt: new Date(exp * 1000) };
+  return { token, kid: key.kid, jti, expiresAt: new Date(exp * 1000) };
 }
 
 /** Verifies a token of Klaxon's own issuer against the keyring; throws AuthError with the reason. */
@@ -73,7 +85,7 @@ export async function verifyKlaxonToken(ring: Keyring, token: string, o: { issue
   }
   const tenant = payload[TENANT_CLAIM];
   if (typeof tenant !== 'string' || !tenant) throw new AuthError(401, `token has no "${TENANT_CLAIM}" claim`);
-  return { tenant, subject: payload.sub!, permissions: permissionsFromClaim(payload[PERMISSIONS_CLAIM]), via: 'klaxon', issuer: o.issuer };
+  return { tenant, subject: payload.sub!, permissions: permissionsFromClaim(payload[PERMISSIONS_CLAIM]), via: 'klaxon', issuer: o.issuer, ...tokenIdentity(payload) };
 }
 
 /**

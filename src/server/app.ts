@@ -20,6 +20,8 @@ import { feedbackPlugin } from './plugins/feedback';
 import { modelsPlugin } from './plugins/models';
 import { jwksPlugin } from './plugins/jwks';
 import { Authenticator } from '../auth/authenticate';
+import { RevocationList } from '../auth/revocations';
+import { tokensPlugin } from './plugins/tokens';
 import { installApiAuth } from './auth';
 import { codecPlugin } from './plugins/codec';
 import { heartbeatPlugin } from './plugins/heartbeat';
@@ -43,7 +45,10 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   installErrorHandler(app);
   installNulGuard(app);
   // Before any plugin, so its onRoute check sees (and guards) every route.
-  const authn = new Authenticator(services.config, log.child({ component: 'auth' }));
+  const revocations = new RevocationList(services.db.pool, log.child({ component: 'auth' }));
+  await revocations.start();
+  app.addHook('onClose', async () => revocations.stop());
+  const authn = new Authenticator(services.config, log.child({ component: 'auth' }), revocations);
   authn.keyring();
   installApiAuth(app, authn);
   await registerOpenApi(app);
@@ -63,6 +68,7 @@ export async function buildApp(services: Services, log: Logger): Promise<Fastify
   await app.register(feedbackPlugin);
   await app.register(modelsPlugin);
   await app.register(jwksPlugin, { authn });
+  await app.register(tokensPlugin, { authn, revocations });
   if (services.codec) await app.register(codecPlugin, { settings: services.codec });
   return app;
 }

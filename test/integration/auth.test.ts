@@ -46,10 +46,12 @@ const EXPECTED: Record<string, Permission> = {
   'POST /api/v1/models/retrain': 'admin',
   'GET /api/v1/receivers/health': 'read',
   'GET /api/v1/status': 'read',
+  'POST /api/v1/tokens/revocations': 'admin',
+  'GET /api/v1/tokens/revocations': 'admin',
 };
 
 /** A body each route accepts (so a cross-tenant call reaches the tenant check); `{}` unless listed. */
-const VALID_BODY: Record<string, object> = { snooze: { duration: '1h' }, reassign: { user: 'carol' }, feedback: { label: 'noise' } };
+const VALID_BODY: Record<string, object> = { snooze: { duration: '1h' }, reassign: { user: 'carol' }, feedback: { label: 'noise' }, revocations: { user: 'left-long-ago' } };
 
 const IDP_ISSUER = 'https://idp.test/';
 
@@ -314,7 +316,8 @@ tenants:${tenant(A, 'API_A')}${tenant(B, 'API_B')}
     const env = { ...process.env, ...secrets, K1: '', K1_FILE: join(dir, 'k1.pem') };
     const cli = (args: string[], extra: Record<string, string> = {}) => run(process.execPath, [join(projectRoot, 'bin', 'klaxon.js'), ...args], { env: { ...env, ...extra }, cwd: projectRoot });
     const { stdout, stderr } = await cli(['token', 'issue', '--config', file, '--tenant', A, '--user', 'carol', '--perm', 'read,write', '--ttl', '1h']);
-    expect(stderr).toMatch(new RegExp(`token for carol of ${A} \\(read, write\\), key k1, expires`));
+    // Its id too: what `klaxon token revoke` names.
+    expect(stderr).toMatch(new RegExp(`token [0-9a-f-]{36} for carol of ${A} \\(read, write\\), key k1, expires`));
     const token = stdout.trim();
     expect(stderr).not.toContain(token);
     const acked = await cli(['ack', incidentA, '--note', 'from the cli'], { KLAXON_URL: klaxon.url, KLAXON_TOKEN: token });

@@ -4,11 +4,19 @@ import { Keyring, generateSigningKey } from '../../auth/keyring';
 import { parsePermissions, PERMISSIONS } from '../../auth/permissions';
 import { issueToken } from '../../auth/tokens';
 import { flag } from '../args';
+import { readFileSync } from 'node:fs';
+import { api } from '../api';
+import { revocationSchema, type Revocation } from '../../auth/revocations';
 
 const USAGE = `usage: klaxon token <command>
   issue --tenant T --user U --perm P[,P...] [--ttl 30d] [--config FILE]
                       print an API token for U of tenant T, signed with the newest key of
                       server.auth.keys (permissions: ${PERMISSIONS.join(', ')}; admin implies all)
+  revoke (--user U | --token-file F | --token T) [--reason TEXT]
+                      end tokens before they expire, through the API (KLAXON_URL, KLAXON_TOKEN
+                      with admin): every token of user U issued until now, or one token
+                      (from a file, - for stdin; --token leaves it in your shell history)
+  revocations         list your tenant's revocations still in force
   keygen [--alg EdDSA|ES256]
                       print a new signing key (PKCS#8 PEM) for server.auth.keys; its key id on stderr
 `;
@@ -18,6 +26,8 @@ export async function token(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === 'issue') return issue(rest);
   if (command === 'keygen') return keygen(rest);
+  if (command === 'revoke') return revoke(rest);
+  if (command === 'revocations') return revocations();
   process.stderr.write(USAGE);
   return command === undefined || command === 'help' ? 0 : 2;
 }
@@ -51,7 +61,7 @@ async function issue(args: string[]): Promise<number> {
   const issued = await issueToken(ring, { issuer: auth.issuer, audience: auth.audience, tenant, user, permissions, ttlMs });
   // Only the token on stdout, so `export KLAXON_TOKEN=$(klaxon token issue …)` works.
   process.stdout.write(`${issued.token}\n`);
-  process.stderr.write(`token for ${user} of ${tenant} (${permissions.join(', ')}), key ${issued.kid}, expires ${issued.expiresAt.toISOString()}\n`);
+  process.stderr.write(`token ${issued.jti} for ${user} of ${tenant} (${permissions.join(', ')}), key ${issued.kid}, expires ${issued.expiresAt.toISOString()}\n`);
   return 0;
 }
 
@@ -64,5 +74,40 @@ function keygen(args: string[]): number {
   const { pem, kid } = generateSigningKey(alg);
   process.stdout.write(pem);
   process.stderr.write(`key id (thumbprint) ${kid}; keep the PEM in a secret file and list it first under server.auth.keys, e.g.\n  - { kid: ${kid.slice(0, 12)}, privateKey: "\${KLAXON_TOKEN_KEY}" }   with KLAXON_TOKEN_KEY_FILE=/run/secrets/klaxon-token-key.pem\n`);
+  return 0;
+}
+
+function describeRevocation(r: Revocation): string {
+  const what = r.jti ? `token ${r.jti}` : `every token of ${r.user} issued until ${r.issuedBefore}`;
+  return `${r.revokedAt}  ${what} (by ${r.revokedBy}${r.reason ? `: ${r.reason}` : ''}; in force until ${r.expiresAt})\n`;
+}
+
+async function revoke(args: string[]): Promise<number> {
+  const fail = (message: string) => {
+    process.stderr.write(`klaxon token revoke: ${message}\n`);
+    return 2;
+  };
+  const user = flag(args, '--user');
+  const file = flag(args, '--token-file');
+  const inline = flag(args, '--token');
+  if ([user, file, inline].filter((x) => x !== undefined).length !== 1) return fail('name exactly one of --user U, --token-file F, --token T');
+  let token = inline;
+  if (file !== undefined) {
+    try {
+      token = readFileSync(file === '-' ? 0 : file, 'utf8').trim();
+    } catch (err) {
+      return fail(`--token-file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? `no file ${file}` : (err as Error).message}`);
+    }
+  }
+  const reason = flag(args, '--reason');
+  const { revocation } = await api<{ revocation: unknown }>('POST', '/api/v1/tokens/revocations', { ...(user !== undefined ? { user } : { token }), ...(reason ? { reason } : {}) });
+  process.stdout.write(`revoked: ${describeRevocation(revocationSchema.parse(revocation))}`);
+  return 0;
+}
+
+async function revocations(): Promise<number> {
+  const { revocations } = await api<{ revocations: unknown[] }>('GET', '/api/v1/tokens/revocations');
+  if (revocations.length === 0) process.stdout.write('no revocations in force\n');
+  for (const r of revocations) process.stdout.write(describeRevocation(revocationSchema.parse(r)));
   return 0;
 }
