@@ -32,11 +32,14 @@ export async function token(args: string[]): Promise<number> {
   return command === undefined || command === 'help' ? 0 : 2;
 }
 
+/** Says why on stderr, prefixed with the command; exit code 2 (bad usage). */
+const failing = (command: string) => (message: string) => {
+  process.stderr.write(`klaxon token ${command}: ${message}\n`);
+  return 2;
+};
+
 async function issue(args: string[]): Promise<number> {
-  const fail = (message: string) => {
-    process.stderr.write(`klaxon token issue: ${message}\n`);
-    return 2;
-  };
+  const fail = failing('issue');
   const tenant = flag(args, '--tenant');
   const user = flag(args, '--user');
   const perm = flag(args, '--perm');
@@ -83,10 +86,7 @@ function describeRevocation(r: Revocation): string {
 }
 
 async function revoke(args: string[]): Promise<number> {
-  const fail = (message: string) => {
-    process.stderr.write(`klaxon token revoke: ${message}\n`);
-    return 2;
-  };
+  const fail = failing('revoke');
   const user = flag(args, '--user');
   const file = flag(args, '--token-file');
   const inline = flag(args, '--token');
