@@ -14,10 +14,11 @@ describe('the token keyring', () => {
 
   test('the first key signs and names itself in the header; the token carries tenant, user and permissions', async () => {
     const ring = new Keyring([ringKey(old.pem, 'k1')]);
-    const { token, kid } = await issue(ring);
+    const { token, kid, jti } = await issue(ring);
     expect(kid).toBe('k1');
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'EdDSA', kid: 'k1', typ: 'JWT' });
-    expect(await verifyKlaxonToken(ring, token, opts)).toEqual({ tenant: 'acme', subject: 'alice', permissions: ['read', 'write'], via: 'klaxon', issuer: 'klaxon' });
+    // Its id and issue time too: what a revocation names (src/auth/revocations.ts).
+    expect(await verifyKlaxonToken(ring, token, opts)).toEqual({ tenant: 'acme', subject: 'alice', permissions: ['read', 'write'], via: 'klaxon', issuer: 'klaxon', tokenId: jti, issuedAt: expect.any(Date) });
   });
 
   test('rotation: after a new key is put first, tokens of the old key still verify and new tokens use the new key', async () => {
